@@ -69,6 +69,10 @@ def _value(hint: Any, value: Any, where: str) -> Any:
             return None
         inner = [a for a in args if a is not type(None)]
         return _value(inner[0], value, where)
+    if origin is list:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise InvalidArguments(f"{where} must be a list of strings")
+        return list(value)
     if origin is Literal:
         if value not in args:
             choices = ", ".join(repr(a) for a in args)

@@ -18,7 +18,7 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 from tandem import __version__
 from tandem.core.app import Tandem
 from tandem.core.settings import data_dir
-from tandem.lsp import commands, lifecycle, sync
+from tandem.lsp import code_actions, commands, lifecycle, sync
 from tandem.lsp.notifier import LspNotifier
 
 log = logging.getLogger(__name__)
@@ -67,5 +67,6 @@ def create_server() -> TandemServer:
     ls = TandemServer()
     lifecycle.register(ls)
     sync.register(ls)
+    code_actions.register(ls)
     commands.register_all(ls)
     return ls
