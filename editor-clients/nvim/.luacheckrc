@@ -1,0 +1,4 @@
+-- luacheck lua plugin lsp
+std = "luajit"
+globals = { "vim" }
+max_line_length = 120

@@ -1,0 +1,209 @@
+"""One chat turn: store the question, assemble context, stream the answer, record it.
+
+The order is what makes history trustworthy: the user's message is committed before
+the model is called; the assistant's message is created as ``partial`` when the
+stream starts and its text is saved as it arrives, so a crash leaves a ``partial``
+turn and never a lost one; the end state (``complete``, ``cancelled``, ``error``) is
+written last. Turns in one session run one at a time; sessions run side by side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tandem.core.context.manifest import summary as manifest_summary
+from tandem.core.context.service import ContextService, Focus
+from tandem.core.errors import ModelError
+from tandem.core.history.models import Message
+from tandem.core.history.store import HistoryStore
+from tandem.core.model import ModelClient
+
+log = logging.getLogger(__name__)
+SAVE_EVERY = 0.2
+"""Seconds between saves of a streaming answer's text (each save is one transaction)."""
+
+
+@dataclass
+class TurnResult:
+    session_id: str
+    turn_id: str
+    text: str
+    status: str
+    usage: dict[str, int] | None
+    manifest: dict[str, Any]
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sessionId": self.session_id,
+            "turnId": self.turn_id,
+            "text": self.text,
+            "status": self.status,
+            "usage": self.usage,
+            "manifest": self.manifest,
+            "error": self.error,
+        }
+
+
+@dataclass
+class Turn:
+    """A running turn: what the user can cancel."""
+
+    turn_id: str
+    session_id: str
+    task: asyncio.Task[Any] | None = None
+    text: list[str] = field(default_factory=list)
+
+
+Events = Callable[[str, str, str, dict[str, Any]], None]
+
+
+class ChatService:
+    def __init__(
+        self,
+        store: Callable[[], HistoryStore],
+        context: ContextService,
+        model: Callable[[], ModelClient],
+        notifier: Any,
+    ) -> None:
+        self._store = store
+        self._context = context
+        self._model = model
+        self._notifier = notifier
+        self._locks: dict[str, asyncio.Lock] = {}
+        self.running: dict[str, Turn] = {}
+
+    def cancel(self, turn_id: str | None = None, session_id: str | None = None) -> bool:
+        cancelled = False
+        for turn in list(self.running.values()):
+            if turn_id in (None, turn.turn_id) and session_id in (None, turn.session_id):
+                if turn.task is not None and not turn.task.done():
+                    turn.task.cancel()
+                    cancelled = True
+        return cancelled
+
+    async def chat(self, prompt: str, session_id: str, focus: Focus) -> TurnResult:
+        lock = self._locks.setdefault(session_id, asyncio.Lock())
+        async with lock:
+            turn = Turn(uuid.uuid4().hex, session_id, asyncio.current_task())
+            self.running[turn.turn_id] = turn
+            try:
+                return await self._run(turn, prompt, focus)
+            finally:
+                self.running.pop(turn.turn_id, None)
+
+    async def _run(self, turn: Turn, prompt: str, focus: Focus) -> TurnResult:
+        store = self._store()
+        self._status(turn, "started", prompt=prompt)
+        await asyncio.to_thread(
+            store.append_message, turn.session_id, "user", prompt, "complete", turn_id=turn.turn_id
+        )
+        assembled = await self._context.assemble(prompt, turn.session_id, focus, exclude_turn=turn.turn_id)
+        manifest = manifest_summary(assembled.manifest)
+        model = self._model()
+        reply = await asyncio.to_thread(
+            store.append_message,
+            turn.session_id,
+            "assistant",
+            "",
+            "partial",
+            model=model.model_name,
+            turn_id=turn.turn_id,
+        )
+        await asyncio.to_thread(self._record_context, store, reply, assembled)
+        return await self._stream(turn, reply, assembled.messages, manifest, model)
+
+    def _record_context(self, store: HistoryStore, reply: Message, assembled: Any) -> None:
+        hashes = {}
+        for path, (digest, text) in assembled.snapshots.items():
+            store.put_snapshot(digest, text)
+            hashes[path] = digest
+        store.record_context(reply.id, assembled.manifest, hashes)
+
+    async def _stream(
+        self, turn: Turn, reply: Message, messages: list[dict[str, str]], manifest: dict[str, Any], model: ModelClient
+    ) -> TurnResult:
+        store = self._store()
+        saver = _Saver(store, reply.id)
+
+        def on_delta(delta: str) -> None:
+            if not turn.text:
+                self._status(turn, "streaming")
+            turn.text.append(delta)
+            self._notifier.chat_delta(turn.turn_id, turn.session_id, delta)
+            saver.maybe_save(turn.text)
+
+        try:
+            result = await model.stream_chat(messages, on_delta)
+        except asyncio.CancelledError:
+            await saver.settle()
+            text = "".join(turn.text)
+            await asyncio.to_thread(store.update_message, reply.id, content=text, status="cancelled")
+            self._status(turn, "cancelled")
+            return TurnResult(turn.session_id, turn.turn_id, text, "cancelled", None, manifest)
+        except ModelError as error:
+            await saver.settle()
+            text = getattr(error, "partial_text", None) or "".join(turn.text)
+            await asyncio.to_thread(
+                store.update_message, reply.id, content=text, status="error", error=str(error)
+            )
+            self._status(turn, "error", message=str(error))
+            self._notifier.show_message("error", f"Tandem: {error}")
+            return TurnResult(turn.session_id, turn.turn_id, text, "error", None, manifest, str(error))
+        await saver.settle()
+        usage = _usage(result.usage)
+        await asyncio.to_thread(
+            store.update_message, reply.id, content=result.text, status="complete", usage=usage
+        )
+        self._status(turn, "complete")
+        return TurnResult(turn.session_id, turn.turn_id, result.text, "complete", usage, manifest)
+
+    def _status(self, turn: Turn, status: str, **extra: Any) -> None:
+        self._notifier.chat_status(turn.turn_id, turn.session_id, status, **extra)
+
+
+class _Saver:
+    """Saves a streaming answer's text at most every ``SAVE_EVERY`` seconds."""
+
+    def __init__(self, store: HistoryStore, message_id: str) -> None:
+        self.store = store
+        self.message_id = message_id
+        self.last = time.monotonic()
+        self.pending: asyncio.Task[Any] | None = None
+
+    def maybe_save(self, parts: list[str]) -> None:
+        now = time.monotonic()
+        if now - self.last < SAVE_EVERY or (self.pending and not self.pending.done()):
+            return
+        self.last = now
+        text = "".join(parts)
+        self.pending = asyncio.get_running_loop().create_task(
+            asyncio.to_thread(self.store.update_message, self.message_id, content=text)
+        )
+
+
+    async def settle(self) -> None:
+        """Wait for a save in flight, so it cannot land after the final one."""
+        if self.pending is not None:
+            await asyncio.gather(self.pending, return_exceptions=True)
+
+
+def _usage(raw: dict[str, Any] | None) -> dict[str, int] | None:
+    if not raw:
+        return None
+    return {
+        "promptTokens": int(raw.get("prompt_tokens", 0) or 0),
+        "completionTokens": int(raw.get("completion_tokens", 0) or 0),
+        "totalTokens": int(raw.get("total_tokens", 0) or 0),
+    }
+
+
+def focus_for(path: Path | None, selection: tuple[tuple[int, int], tuple[int, int]] | None, diagnostics: list[str] | None = None) -> Focus:
+    return Focus(path=path, selection=selection, diagnostics=diagnostics or [])

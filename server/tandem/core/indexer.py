@@ -1,0 +1,180 @@
+"""Keeps one persistent retrieval index per workspace folder current.
+
+The tracker reports which files appeared, changed or went away; open buffers report
+their unsaved text. Work is coalesced per folder and done on a worker thread, so
+the editor is never blocked; the first pass over a folder reports progress. A file
+whose size and mtime match what the index recorded is not read again (warm start).
+Unsaved buffer text is indexed with ``mtime_ns = -1``, so that once the buffer is
+closed the file on disk never matches it and is read back in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tandem.core.context.index import FileUpdate, WorkspaceIndex
+from tandem.core.tasks import TaskOwner
+from tandem.core.tracker import FileChanges
+from tandem.core.workspace import Folder
+from tandem.infra.scan import read_text
+
+log = logging.getLogger(__name__)
+BUFFER_MTIME = -1
+BATCH = 200
+
+
+def index_path(data_dir: Path, folder: Path) -> Path:
+    digest = hashlib.sha256(str(folder).encode()).hexdigest()[:16]
+    return data_dir / "index" / f"{digest}.sqlite3"
+
+
+@dataclass
+class _Pending:
+    changed: set[str] = field(default_factory=set)
+    removed: set[str] = field(default_factory=set)
+    buffers: dict[str, str] = field(default_factory=dict)
+
+
+class IndexManager:
+    def __init__(
+        self,
+        data_dir: Path,
+        tasks: TaskOwner,
+        notifier: Any,
+        max_bytes: Callable[[], int],
+        buffer_text: Callable[[Path], str | None],
+    ) -> None:
+        self.data_dir = data_dir
+        self.buffer_text = buffer_text
+        """The unsaved text of an open document at this path, if any: it wins over disk."""
+        self.tasks = tasks
+        self.notifier = notifier
+        self.max_bytes = max_bytes
+        self.indexes: dict[Path, WorkspaceIndex] = {}
+        self.folders: dict[Path, Folder] = {}
+        self.state: dict[Path, str] = {}
+        self._pending: dict[Path, _Pending] = {}
+        self._locks: dict[Path, asyncio.Lock] = {}
+
+    # -- input -------------------------------------------------------------------
+
+    def on_changes(self, changes: FileChanges) -> None:
+        folder = changes.folder
+        if folder.path not in self.indexes and changes.changed:
+            self._open(folder)
+        pending = self._pending.setdefault(folder.path, _Pending())
+        pending.changed.update(changes.changed)
+        pending.changed.difference_update(changes.removed)
+        pending.removed.update(changes.removed)
+        self._schedule(folder.path, 0.05)
+
+    def on_buffer(self, folder: Folder, rel: str, text: str) -> None:
+        if folder.path not in self.indexes or folder.rules.is_ignored(rel):
+            return
+        self._pending.setdefault(folder.path, _Pending()).buffers[rel] = text
+        self._schedule(folder.path, 0.3)
+
+    def on_buffer_closed(self, folder: Folder, rel: str) -> None:
+        if folder.path in self.indexes and rel in folder.files:
+            self.on_changes(FileChanges(folder, [rel], []))
+
+    def drop_folder(self, path: Path) -> None:
+        index = self.indexes.pop(path, None)
+        self.folders.pop(path, None)
+        if index is not None:
+            index.close()
+
+    def _open(self, folder: Folder) -> None:
+        db = index_path(self.data_dir, folder.path)
+        db.parent.mkdir(parents=True, exist_ok=True)
+        self.indexes[folder.path] = WorkspaceIndex(db)
+        self.folders[folder.path] = folder
+        self.state[folder.path] = "pending"
+
+    def _schedule(self, path: Path, delay: float) -> None:
+        self.tasks.debounce(f"index {path}", delay, lambda: self._drain(path))
+
+    # -- work --------------------------------------------------------------------
+
+    async def _drain(self, path: Path) -> None:
+        lock = self._locks.setdefault(path, asyncio.Lock())
+        async with lock:
+            while (pending := self._pending.pop(path, None)) is not None:
+                index, folder = self.indexes.get(path), self.folders.get(path)
+                if index is None or folder is None:
+                    return
+                await self._apply(index, folder, pending)
+
+    async def _apply(self, index: WorkspaceIndex, folder: Folder, pending: _Pending) -> None:
+        for rel in list(pending.changed):
+            text = self.buffer_text(folder.path / rel)
+            if text is not None:
+                pending.buffers.setdefault(rel, text)
+        first = self.state.get(folder.path) == "pending"
+        self.state[folder.path] = "indexing"
+        key = f"index-{folder.name}"
+        if first:
+            await self.notifier.progress_begin(key, f"Indexing {folder.name}")
+        loop = asyncio.get_running_loop()
+
+        def report(done: int, total: int) -> None:
+            if first and total:
+                pct = min(100, done * 100 // total)
+                loop.call_soon_threadsafe(
+                    self.notifier.progress_report, key, f"{done}/{total} files", pct
+                )
+
+        try:
+            count = await asyncio.to_thread(self._work, index, folder, pending, report)
+        finally:
+            self.state[folder.path] = "ready"
+            if first:
+                self.notifier.progress_end(key, f"Indexed {len(folder.files)} files")
+        log.info("index %s: %d files updated", folder.name, count)
+
+    def _work(
+        self,
+        index: WorkspaceIndex,
+        folder: Folder,
+        pending: _Pending,
+        report: Callable[[int, int], None],
+    ) -> int:
+        index.remove_files(sorted(pending.removed))
+        states = index.file_states()
+        todo = []
+        for rel in sorted(pending.changed - pending.buffers.keys()):
+            stat, known = folder.files.get(rel), states.get(rel)
+            if stat is None:
+                continue
+            if known is None or (known.mtime_ns, known.size) != (stat.mtime_ns, stat.size):
+                todo.append((rel, stat))
+        updated = 0
+        for start in range(0, len(todo), BATCH):
+            batch = todo[start : start + BATCH]
+            updated += index.update_files(self._read(folder, batch))
+            report(start + len(batch), len(todo))
+        for rel, text in pending.buffers.items():
+            updated += index.update_file(rel, text, BUFFER_MTIME, len(text))
+        return updated
+
+    def _read(self, folder: Folder, batch: list[tuple[str, Any]]) -> list[FileUpdate]:
+        limit = self.max_bytes()
+        return [
+            FileUpdate(rel, read_text(folder.path / rel, limit), stat.mtime_ns, stat.size)
+            for rel, stat in batch
+        ]
+
+    async def idle(self) -> None:
+        """Wait until every folder's queue is drained (CLI and tests)."""
+        await self.tasks.idle()
+
+    def close(self) -> None:
+        for index in self.indexes.values():
+            index.close()
+        self.indexes.clear()
