@@ -35,7 +35,8 @@ export interface DiscoveryProbe {
 
 /** `python`, `python3`, `python3.12`, `python.exe`, `pythonw.exe`. */
 export function isPythonExecutable(file: string): boolean {
-  return /^pythonw?(\d+(\.\d+)*)?(\.exe)?$/i.test(path.basename(file));
+  const name = file.split(/[\\/]/).pop() ?? "";
+  return /^pythonw?(\d+(\.\d+)*)?(\.exe)?$/i.test(name);
 }
 
 /** Expands `~` and `${workspaceFolder}`; a relative path is taken from the workspace folder. */
@@ -59,11 +60,11 @@ function commandFor(executable: string, extraArgs: readonly string[], source: Se
 export function whichOnPath(name: string, probe: Pick<DiscoveryProbe, "pathEnv" | "platform" | "isExecutable">): string | undefined {
   const separator = probe.platform === "win32" ? ";" : ":";
   const suffixes = probe.platform === "win32" ? [".exe", ".cmd", ""] : [""];
-  const join = probe.platform === "win32" ? path.win32.join : path.posix.join;
+  const paths = probe.platform === "win32" ? path.win32 : path.posix;
   for (const dir of probe.pathEnv.split(separator)) {
     if (dir === "") continue;
     for (const suffix of suffixes) {
-      const candidate = join(dir, name + suffix);
+      const candidate = paths.join(dir, name + suffix);
       if (probe.isExecutable(candidate)) return candidate;
     }
   }

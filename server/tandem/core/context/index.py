@@ -46,7 +46,7 @@ from tandem.core.context.terms import path_terms, terms, terms_text
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 MAX_INDEX_BYTES = 1_000_000
 BATCH_FILES = 200
 COLUMN_WEIGHTS = (2.0, 4.0, 1.0)
@@ -385,25 +385,31 @@ class WorkspaceIndex:
         return records[0] if records else None
 
     def get_chunks(self, chunk_ids: Sequence[int]) -> list[ChunkRecord]:
-        """Chunks with their text, in the order asked (unknown ids are left out)."""
+        """Chunks with their text, in the order asked (unknown ids are left out).
+
+        Each file's text is decompressed and split once, however many of its chunks
+        are asked for."""
         if not chunk_ids:
             return []
+        conn = self._reader()
         marks = ",".join("?" * len(chunk_ids))
-        rows = (
-            self._reader()
-            .execute(
-                "SELECT c.id, f.path, c.start_line, c.end_line, c.kind, c.name, c.header, f.text "
-                f"FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id IN ({marks})",
-                list(chunk_ids),
+        rows = conn.execute(
+            "SELECT c.id, f.path, c.start_line, c.end_line, c.kind, c.name, c.header, c.file_id "
+            f"FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id IN ({marks})",
+            list(chunk_ids),
+        ).fetchall()
+        file_ids = sorted({row[7] for row in rows})
+        lines: dict[int, list[str]] = {}
+        for start in range(0, len(file_ids), 500):
+            part = file_ids[start : start + 500]
+            found = conn.execute(
+                f"SELECT id, text FROM files WHERE id IN ({','.join('?' * len(part))})", part
             )
-            .fetchall()
-        )
-        texts: dict[bytes, list[str]] = {}
+            lines.update((fid, split_lines(_unpack(blob)) if blob else []) for fid, blob in found)
         by_id: dict[int, ChunkRecord] = {}
-        for cid, path, start, end, kind, name, header, blob in rows:
-            lines = texts.get(blob) or texts.setdefault(blob, split_lines(_unpack(blob)))
-            body = "\n".join(lines[start : end + 1])
-            by_id[cid] = ChunkRecord(cid, path, start, end, kind, name, header, body)
+        for cid, path, start_line, end_line, kind, name, header, fid in rows:
+            body = "\n".join(lines.get(fid, [])[start_line : end_line + 1])
+            by_id[cid] = ChunkRecord(cid, path, start_line, end_line, kind, name, header, body)
         return [by_id[cid] for cid in chunk_ids if cid in by_id]
 
     def file_text(self, path: str) -> str | None:

