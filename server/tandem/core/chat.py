@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from tandem.core.context.manifest import summary as manifest_summary
-from tandem.core.context.service import ContextService, Focus
+from tandem.core.context.assemble import Assembled
+from tandem.core.context.service import REQUEST_KEY, ContextService, Focus, request_hash
 from tandem.core.errors import ModelError
 from tandem.core.history.models import Message
 from tandem.core.history.store import HistoryStore
@@ -120,12 +121,15 @@ class ChatService:
         await asyncio.to_thread(self._record_context, store, reply, assembled)
         return await self._stream(turn, reply, assembled.messages, manifest, model)
 
-    def _record_context(self, store: HistoryStore, reply: Message, assembled: Any) -> None:
+    def _record_context(self, store: HistoryStore, reply: Message, assembled: Assembled) -> None:
+        """What was sent: file snapshots, and the request itself, each stored once."""
         hashes = {}
         for path, (digest, text) in assembled.snapshots.items():
             store.put_snapshot(digest, text)
             hashes[path] = digest
-        store.record_context(reply.id, assembled.manifest, hashes)
+        digest, text = request_hash(assembled)
+        store.put_snapshot(digest, text)
+        store.record_context(reply.id, {**assembled.manifest, REQUEST_KEY: digest}, hashes)
 
     async def _stream(
         self, turn: Turn, reply: Message, messages: list[dict[str, str]], manifest: dict[str, Any], model: ModelClient

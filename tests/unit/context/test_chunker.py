@@ -224,11 +224,9 @@ def test_go_types_and_functions() -> None:
 
 
 def test_rust_impl_is_split_one_level_deeper_when_long() -> None:
+    body = "".join(f"        let v{j} = {j};\n" for j in range(30))
     fns = "\n".join(
-        "    pub fn method_{0}(&self) -> u32 {{\n{1}        0\n    }}\n".format(
-            i, "".join(f"        let v{j} = {j};\n" for j in range(30))
-        )
-        for i in range(4)
+        f"    pub fn method_{i}(&self) -> u32 {{\n{body}        0\n    }}\n" for i in range(4)
     )
     text = f"pub struct Engine;\n\nimpl Engine {{\n{fns}}}\n"
     chunks = chunk_file("engine.rs", text)

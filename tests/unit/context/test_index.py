@@ -9,6 +9,7 @@ import pytest
 
 from tandem.core.context import index as index_module
 from tandem.core.context.index import BATCH_FILES, FileUpdate, WorkspaceIndex
+from tandem.core.context.terms import stem, terms
 
 PARSER = '''"""Parsing."""
 
@@ -44,8 +45,13 @@ def index(db: Path) -> Iterator[WorkspaceIndex]:
     opened.close()
 
 
-def _paths(index: WorkspaceIndex, *query: str) -> set[str]:
-    return {hit.path for hit in index.search(list(query), 20)}
+def _paths(index: WorkspaceIndex, *words: str) -> set[str]:
+    return {hit.path for hit in index.search(terms(" ".join(words)), 20)}
+
+
+def _exact(index: WorkspaceIndex, identifier: str) -> set[str]:
+    """Files with a chunk holding this whole identifier."""
+    return {hit.path for hit in index.search([identifier.lower()], 20)}
 
 
 def _fts_ok(db: Path) -> None:
@@ -59,7 +65,7 @@ def _fts_ok(db: Path) -> None:
 def test_search_finds_chunks_by_identifier_parts(index: WorkspaceIndex) -> None:
     index.update_file("shop/cart.py", CART, 1, len(CART))
     index.update_file("http/parser.py", PARSER, 1, len(PARSER))
-    hits = index.search(["total", "price"], 10)
+    hits = index.search(terms("total price"), 10)
     assert [(h.path, h.kind, h.name) for h in hits] == [("shop/cart.py", "class", "Cart")]
     assert hits[0].score > 0
     assert _paths(index, "header") == {"http/parser.py"}
@@ -93,8 +99,8 @@ def test_unchanged_content_is_not_reindexed_but_stat_is_refreshed(index: Workspa
 def test_update_replaces_old_content(index: WorkspaceIndex, db: Path) -> None:
     index.update_file("shop/cart.py", CART, 1, 1)
     index.update_file("shop/cart.py", CART.replace("total_price", "grand_sum"), 2, 1)
-    assert _paths(index, "total_price") == set()
-    assert _paths(index, "grand_sum") == {"shop/cart.py"}
+    assert _exact(index, "total_price") == set()
+    assert _exact(index, "grand_sum") == {"shop/cart.py"}
     assert [d.qualname for d in index.symbols("grand_sum")] == ["Cart.grand_sum"]
     assert index.symbols("total_price") == []
     _fts_ok(db)
@@ -157,7 +163,7 @@ def test_schema_version_mismatch_rebuilds_the_index(db: Path) -> None:
     second = WorkspaceIndex(db)
     try:
         assert second.file_states() == {}
-        assert second.search(["price"], 5) == []
+        assert second.search(terms("price"), 5) == []
         second.update_file("shop/cart.py", CART, 1, 1)
         assert _paths(second, "price") == {"shop/cart.py"}
     finally:
@@ -195,14 +201,14 @@ def test_searches_run_while_a_bulk_update_is_under_way(index: WorkspaceIndex) ->
     writer.start()
     try:
         assert first_committed.wait(30)
-        assert _paths(index, "handler_0") == {"app/view_0.py"}
-        assert _paths(index, f"handler_{total - 1}") == set()
+        assert _exact(index, "handler_0") == {"app/view_0.py"}
+        assert _exact(index, f"handler_{total - 1}") == set()
     finally:
         proceed.set()
         writer.join(30)
     assert not writer.is_alive()
     assert len(index.paths()) == total
-    assert _paths(index, f"render_page_{total - 1}") == {f"app/view_{total - 1}.py"}
+    assert _exact(index, f"render_page_{total - 1}") == {f"app/view_{total - 1}.py"}
 
 
 def test_search_from_another_thread_uses_its_own_connection(index: WorkspaceIndex) -> None:
@@ -217,7 +223,7 @@ def test_search_from_another_thread_uses_its_own_connection(index: WorkspaceInde
 def test_document_frequencies_count_chunks(index: WorkspaceIndex) -> None:
     index.update_file("shop/cart.py", CART, 1, 1)
     index.update_file("http/parser.py", PARSER, 1, 1)
-    df = index.document_frequencies(["price", "header", "nowhere"])
-    assert df["price"] == 1
+    df = index.document_frequencies([*terms("price header"), "nowhere"])
+    assert df[stem("price")] == 1
     assert df["header"] >= 1
     assert "nowhere" not in df

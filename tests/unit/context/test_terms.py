@@ -3,6 +3,7 @@ from __future__ import annotations
 from tandem.core.context.terms import (
     path_terms,
     prompt_mentions,
+    stem,
     term_counts,
     terms,
     terms_text,
@@ -14,12 +15,12 @@ def test_camel_case_splits_into_parts_plus_the_whole() -> None:
 
 
 def test_snake_case_splits_into_parts_plus_the_whole() -> None:
-    assert terms("snake_case_name") == ["snake", "case", "name", "snake_case_name"]
+    assert terms("total_item_count") == ["total", "item", "count", "total_item_count"]
 
 
 def test_acronyms_and_digits_are_parts_of_their_own() -> None:
     assert terms("HTTPServer") == ["http", "server", "httpserver"]
-    assert terms("parse_sha256") == ["parse", "sha", "256", "parse_sha256"]
+    assert terms("load_sha256") == ["load", "sha", "256", "load_sha256"]
     assert terms("utf8") == ["utf", "utf8"]
 
 
@@ -28,7 +29,7 @@ def test_numbers_keep_two_digits_or_more() -> None:
 
 
 def test_single_letters_stopwords_and_keywords_are_dropped() -> None:
-    assert terms("def f(self, x): return the value") == ["value"]
+    assert terms("def f(self, x): return the total") == ["total"]
 
 
 def test_paths_split_into_folders_stem_parts_and_extension() -> None:
@@ -43,14 +44,25 @@ def test_terms_text_and_counts_agree_with_terms() -> None:
     assert term_counts(text)["getusername"] == 1
 
 
+def test_word_parts_are_stemmed_but_whole_identifiers_are_not() -> None:
+    assert stem("mocked") == stem("mocking") == stem("mocks") == "mock"
+    assert stem("entries") == "entry"
+    assert stem("classes") == "class"
+    assert stem("values") == stem("value")
+    assert stem("mapped") == stem("map") == "map"
+    assert stem("status") == "status"
+    assert terms("is_mocked") == ["mock", "is_mocked"]
+    assert terms("rendered Templates") == ["render", "templat"]
+
+
 def test_dunder_names_lose_their_underscores() -> None:
     assert terms("__init__") == ["init"]
-    assert terms("_private_helper") == ["private", "helper", "private_helper"]
+    assert terms("_cached_helper") == ["cach", "helper", "cached_helper"]
 
 
 def test_mentions_find_paths_with_extensions_and_traceback_files() -> None:
     prompt = (
-        'See src/app/models.py and `utils.js`.\n'
+        "See src/app/models.py and `utils.js`.\n"
         'File "/usr/lib/python3/site-packages/requests/sessions.py", line 10, in send\n'
     )
     mentions = prompt_mentions(prompt)

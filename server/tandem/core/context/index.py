@@ -46,7 +46,8 @@ from tandem.core.context.terms import path_terms, terms, terms_text
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
+"""Bumped whenever the schema, the chunker or the terms change: old indexes rebuild."""
 MAX_INDEX_BYTES = 1_000_000
 BATCH_FILES = 200
 COLUMN_WEIGHTS = (2.0, 4.0, 1.0)

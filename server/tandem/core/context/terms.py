@@ -13,6 +13,8 @@ Design choices, in the order they matter for speed:
   so expansion costs little next to the regex pass.
 * Single letters, single digits and a short list of English stopwords and language
   keywords are dropped: they occur everywhere and only slow the index down.
+* Word parts are lightly stemmed (:func:`stem`), so "mocked" in a bug report meets
+  ``mock.py`` and "rendering" meets ``render()``.
 * Numbers of two or more digits are kept (``404``, ``2038``); a digit run inside an
   identifier is a part of its own (``sha256`` -> ``sha``, ``256``, ``sha256``).
 """
@@ -49,11 +51,41 @@ def _expand(raw: str) -> tuple[str, ...]:
     for piece in raw.split("_"):
         if piece:
             parts.extend(_HUMPS.findall(piece))
-    out = [p.lower() for p in parts if _keep(p)]
+    out = [stem(p.lower()) for p in parts if _keep(p)]
     whole = raw.strip("_").lower()
     if len(parts) > 1 and whole not in out:
         out.append(whole)
     return tuple(dict.fromkeys(out))
+
+
+_SUFFIXES = (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("s", ""))
+_ES_AFTER = ("ss", "x", "z", "ch", "sh")
+
+
+def stem(word: str) -> str:
+    """A light English stemmer for word parts: ``mocked``, ``mocking``, ``mocks`` ->
+    ``mock``; ``entries`` -> ``entry``; ``classes`` -> ``class``; ``values`` and
+    ``value`` -> ``valu``. It only ever strips, keeps at least four letters, and is
+    applied to index and query alike, so prose meets code ("rendered" / ``render``).
+    Whole identifiers are never stemmed: an exact name still matches exactly."""
+    if len(word) <= 4 or not word.isalpha():
+        return word
+    for suffix, replacement in _SUFFIXES:
+        if word.endswith(suffix):
+            base = word[: -len(suffix)]
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                return word
+            if suffix == "s" and base.endswith("e") and base[:-1].endswith(_ES_AFTER):
+                base = base[:-1]
+            if len(base) + len(replacement) < 4:
+                return word
+            word = base + replacement
+            break
+    if len(word) >= 4 and word[-1] == word[-2] and word[-1] not in "aeioulsz":
+        word = word[:-1]
+    if len(word) > 4 and word.endswith("e"):
+        word = word[:-1]
+    return word
 
 
 def _keep(part: str) -> bool:

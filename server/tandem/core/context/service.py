@@ -1,0 +1,325 @@
+"""Gathers what a request may draw on, from the live workspace and the history.
+
+This is the impure half of the context engine: it reads the editor's buffers, git,
+the retrieval indexes and the session's history, and hands plain data to
+:func:`~tandem.core.context.assemble.assemble`, which decides what goes in.
+
+Paths are folder-relative; with several workspace folders they are prefixed with
+the folder's name, so the model can tell ``api/app.py`` from ``web/app.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tandem.core.context.assemble import Assembled, assemble
+from tandem.core.context.delta import content_hash
+from tandem.core.context.index import WorkspaceIndex
+from tandem.core.context.inputs import (
+    BufferView,
+    CodeCandidate,
+    ContextRequest,
+    FileDiffText,
+    GitContext,
+    HistoryTurn,
+    Selection,
+)
+from tandem.core.context.planner import Budget
+from tandem.core.context.ranking import Signals, rank_context
+from tandem.core.context.git_items import is_demoted
+from tandem.core.context.sections import sent_hash
+from tandem.core.context.tokens import TokenCounter, encoding_for_model
+from tandem.core.errors import ContextError
+from tandem.core.history.models import Message
+from tandem.core.history.store import HistoryStore
+from tandem.core.settings import Settings
+from tandem.core.tracker import WorkspaceTracker
+from tandem.core.workspace import Folder
+from tandem.infra.git import parse_unified_diff
+
+log = logging.getLogger(__name__)
+CODE_CANDIDATES = 80
+REQUEST_KEY = "requestHash"
+"""Manifest key: hash of the final user message as sent (stored as a snapshot)."""
+
+
+@dataclass(frozen=True)
+class Focus:
+    """Where the user is: the active file and, optionally, a selection in it."""
+
+    path: Path | None = None
+    selection: tuple[tuple[int, int], tuple[int, int]] | None = None
+    diagnostics: list[str] = field(default_factory=list)
+
+
+class ContextService:
+    def __init__(
+        self,
+        tracker: WorkspaceTracker,
+        indexes: Callable[[], dict[Path, WorkspaceIndex]],
+        store: Callable[[], HistoryStore],
+        settings: Callable[[], Settings],
+        token_cache: Path,
+    ) -> None:
+        self.tracker = tracker
+        self._indexes = indexes
+        self._store = store
+        self._settings = settings
+        self._token_cache = token_cache
+        self._counters: dict[str, TokenCounter] = {}
+
+    def counter(self) -> TokenCounter:
+        model = self._settings().model
+        name = encoding_for_model(model.resolved_name(), model.encoding)
+        if name not in self._counters:
+            self._counters[name] = TokenCounter(name, self._token_cache)
+        return self._counters[name]
+
+    def budget(self, override: int | None = None) -> Budget:
+        s = self._settings()
+        cap = override if override is not None else s.context.maxBudgetTokens
+        return Budget(s.model.contextWindow, s.model.maxOutputTokens, s.context.marginTokens, cap)
+
+    async def assemble(
+        self,
+        prompt: str,
+        session_id: str | None,
+        focus: Focus,
+        exclude_turn: str | None = None,
+        budget: int | None = None,
+    ) -> Assembled:
+        if not prompt.strip():
+            raise ContextError("The prompt is empty.")
+        request = await self.request(prompt, session_id, focus, exclude_turn)
+        counter = await asyncio.to_thread(self.counter)
+        return await asyncio.to_thread(assemble, request, self.budget(budget), counter)
+
+    # -- gathering ---------------------------------------------------------------
+
+    async def request(
+        self, prompt: str, session_id: str | None, focus: Focus, exclude_turn: str | None
+    ) -> ContextRequest:
+        selection = self._selection(focus)
+        buffers = await asyncio.to_thread(self._buffers)
+        active = self._label(focus.path) if focus.path else None
+        signals = self._signals(active, selection, buffers)
+        code = await asyncio.to_thread(self._code, prompt, signals)
+        git = await self._git()
+        history, summary, sent = await asyncio.to_thread(self._history, session_id, exclude_turn)
+        store = self._store()
+        current = await asyncio.to_thread(self._current_hashes, sent, buffers)
+        return ContextRequest(
+            prompt=prompt,
+            selection=selection,
+            active_path=active,
+            buffers=buffers,
+            git=git,
+            workspace_summary=self._summary(),
+            history=history,
+            history_summary=summary,
+            code=code,
+            sent_snapshots=sent,
+            get_snapshot=store.get_snapshot,
+            current_hashes=current,
+        )
+
+    def _label(self, path: Path) -> str | None:
+        folder = self.tracker.workspace.folder_for(path)
+        if folder is None:
+            return path.name
+        rel = folder.relative(path)
+        return self._prefix(folder, rel) if rel is not None else None
+
+    def _prefix(self, folder: Folder, rel: str) -> str:
+        if len(self.tracker.workspace.folders) > 1:
+            return f"{folder.name}/{rel}"
+        return rel
+
+    def _allowed(self, path: Path) -> bool:
+        folder = self.tracker.workspace.folder_for(path)
+        if folder is None:
+            return True
+        rel = folder.relative(path)
+        if rel is None:
+            return False
+        return not folder.rules.is_ignored(rel) and not folder.rules.is_secret_path(rel)
+
+    def _selection(self, focus: Focus) -> Selection | None:
+        if focus.path is None or focus.selection is None:
+            return None
+        path = self.tracker.workspace.confine(focus.path)
+        if not self._allowed(path):
+            raise ContextError(
+                f"{path.name} is ignored or looks like a secret file; it is never sent. "
+                "Allow it with the setting workspace.allow."
+            )
+        doc = self.tracker.workspace.documents.by_path(path) or self.tracker.workspace.documents.by_path(focus.path)
+        if doc is None:
+            raise ContextError(f"{path.name} is not open in the editor")
+        (sl, sc), (el, ec) = focus.selection
+        buf = doc.buffer
+        text = buf.text[buf.offset_at((sl, sc)) : buf.offset_at((el, ec))]
+        last = el if ec > 0 or el == sl else el - 1
+        label = self._label(path) or path.name
+        return Selection(label, sl + 1, last + 1, text, list(focus.diagnostics))
+
+    def _buffers(self) -> list[BufferView]:
+        views = []
+        for doc in self.tracker.workspace.documents:
+            if doc.path is None or not self._allowed(doc.path):
+                continue
+            label = self._label(doc.path)
+            if label is not None:
+                views.append(BufferView(label, doc.text, self.tracker.is_dirty(doc)))
+        return views
+
+    def _signals(self, active: str | None, selection: Selection | None, buffers: list[BufferView]) -> dict[Path, Signals]:
+        """Per folder: the editor's signals, in that folder's own relative paths."""
+        out = {}
+        changed_by_folder = {p: list(f.changed_paths()) for p, f in self.tracker.workspace.folders.items()}
+        for path, folder in self.tracker.workspace.folders.items():
+            strip = (lambda s: s.removeprefix(f"{folder.name}/")) if len(self.tracker.workspace.folders) > 1 else (lambda s: s)
+            sel_lines = (selection.start_line - 1, selection.end_line - 1) if selection else None
+            out[path] = Signals(
+                active_path=strip(active) if active else None,
+                selection_path=strip(selection.path) if selection else None,
+                selection_lines=sel_lines,
+                open_paths=[strip(b.path) for b in buffers],
+                changed_paths=changed_by_folder[path],
+            )
+        return out
+
+    def _code(self, prompt: str, signals: dict[Path, Signals]) -> list[CodeCandidate]:
+        candidates: list[CodeCandidate] = []
+        for path, index in list(self._indexes().items()):
+            folder = self.tracker.workspace.folders.get(path)
+            if folder is None:
+                continue
+            ranking = rank_context(index, prompt, signals.get(path))
+            top = ranking.chunks[:CODE_CANDIDATES]
+            records = {r.chunk_id: r for r in index.get_chunks([c.chunk_id for c in top])}
+            for ranked in top:
+                record = records.get(ranked.chunk_id)
+                if record is None or not self._allowed(folder.path / ranked.path):
+                    continue
+                candidates.append(
+                    CodeCandidate(
+                        path=self._prefix(folder, ranked.path),
+                        start_line=record.start_line + 1,
+                        end_line=record.end_line + 1,
+                        text=record.text,
+                        score=ranked.score,
+                        why=ranked.why,
+                        kind=ranked.kind,
+                        name=ranked.name,
+                    )
+                )
+        candidates.sort(key=lambda c: (-c.score, c.path, c.start_line))
+        return candidates[:CODE_CANDIDATES]
+
+    async def _git(self) -> GitContext | None:
+        files: list[FileDiffText] = []
+        lines: list[str] = []
+        for folder in list(self.tracker.workspace.folders.values()):
+            if folder.git is None:
+                continue
+            ref = folder.baseline or folder.git.head
+            diff = await self.tracker.git_call(folder, "diff_since", ref) if ref else None
+            lines.append(_git_line(folder, ref))
+            for change in parse_unified_diff(diff or ""):
+                assert folder.git_root is not None
+                rel = folder.relative(folder.git_root / change.path)
+                if rel is None or not self._allowed(folder.path / rel) or change.is_binary:
+                    continue
+                hunks = ["\n".join(h.lines) if h.lines and h.lines[0].startswith("@@") else "\n".join([h.header, *h.lines]) for h in change.hunks]
+                status = folder.changed_paths().get(rel, "modified")
+                label = self._prefix(folder, rel)
+                files.append(FileDiffText(label, status, hunks, is_demoted(label)))
+            untracked = [p for p, s in folder.changed_paths().items() if s == "untracked"]
+            if untracked:
+                lines.append(f"untracked: {', '.join(sorted(untracked)[:20])}")
+        if not lines:
+            return None
+        return GitContext("\n".join(lines), files)
+
+    def _summary(self) -> str:
+        folders = self.tracker.workspace.folders.values()
+        parts = [f"{f.name}: {len(f.files)} files" + (f", branch {f.git.branch}" if f.git and f.git.branch else "") for f in folders]
+        return "Workspace folders: " + "; ".join(parts) if parts else "No workspace folder is open."
+
+    def _history(
+        self, session_id: str | None, exclude_turn: str | None
+    ) -> tuple[list[HistoryTurn], str | None, dict[str, str]]:
+        if session_id is None:
+            return [], None, {}
+        store = self._store()
+        messages = [
+            m for m in store.messages(session_id) if m.turn_id is None or m.turn_id != exclude_turn
+        ]
+        summary = store.get_summary(session_id)
+        after = summary.up_to_seq if summary else 0
+        turns = _turns(store, [m for m in messages if m.seq > after])
+        sent = store.last_sent_snapshots(session_id)
+        return turns, summary.text if summary else None, sent
+
+    def _current_hashes(self, sent: dict[str, str], buffers: list[BufferView]) -> dict[str, str]:
+        open_paths = {b.path for b in buffers}
+        out = {}
+        for label in sent:
+            if label in open_paths:
+                continue
+            path = self._resolve_label(label)
+            text = self._disk_text(path) if path else None
+            if text is not None:
+                out[label] = sent_hash(text)
+        return out
+
+    def _resolve_label(self, label: str) -> Path | None:
+        folders = list(self.tracker.workspace.folders.values())
+        if len(folders) == 1:
+            return folders[0].path / label
+        name, _, rel = label.partition("/")
+        return next((f.path / rel for f in folders if f.name == name), None)
+
+    def _disk_text(self, path: Path) -> str | None:
+        from tandem.infra.scan import read_text
+
+        return read_text(path, self._settings().context.maxFileBytes)
+
+
+def _git_line(folder: Folder, ref: str | None) -> str:
+    git = folder.git
+    assert git is not None
+    branch = git.branch or f"detached at {(git.head or '')[:10]}"
+    since = f", changes since {ref[:10]}" if ref else ""
+    return f"{folder.name}: branch {branch}{since}"
+
+
+def _turns(store: HistoryStore, messages: list[Message]) -> list[HistoryTurn]:
+    """History as sent: a user turn replays the request it was sent as, when recorded."""
+    by_turn = {m.turn_id: m for m in messages if m.role == "assistant" and m.turn_id}
+    turns = []
+    for m in messages:
+        if m.role == "system" or (m.role == "assistant" and m.status == "partial" and not m.content):
+            continue
+        content, hashes, carries = m.content, {}, False
+        reply = by_turn.get(m.turn_id) if m.role == "user" else None
+        record = store.get_context(reply.id) if reply is not None else None
+        if record is not None:
+            request = record.manifest.get(REQUEST_KEY)
+            sent = store.get_snapshot(request) if isinstance(request, str) else None
+            if sent is not None:
+                content, hashes, carries = sent, dict(record.snapshots), True
+        turns.append(HistoryTurn(m.seq, m.role, content, list(hashes), hashes, carries))
+    return turns
+
+
+def request_hash(assembled: Assembled) -> tuple[str, str]:
+    """The final user message as sent, and its content hash (to store as a snapshot)."""
+    text = assembled.messages[-1]["content"]
+    return content_hash(text), text

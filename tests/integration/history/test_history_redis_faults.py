@@ -1,0 +1,57 @@
+"""Redis going away: a dropped connection is retried, a down server is reported."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+
+from tandem.core.errors import StoreUnavailable
+from tandem.core.history.redis_store import RedisStore
+
+pytestmark = pytest.mark.redis
+
+
+def drop_client_connections(url: str) -> int:
+    """Close every other client's connection from the server side."""
+    admin = redis.Redis.from_url(url)
+    try:
+        return int(admin.client_kill_filter(_type="normal", skipme=True))
+    finally:
+        admin.close()
+
+
+def test_a_dropped_connection_is_reopened_without_duplicates(redis_server_private, tmp_path):
+    store = RedisStore(redis_server_private.url)
+    try:
+        session = store.create_session(store.ensure_workspace(tmp_path).id)
+        store.append_message(session.id, "user", "before")
+        assert drop_client_connections(redis_server_private.url) >= 1
+
+        reply = store.append_message(session.id, "assistant", "after", "partial")
+        store.update_message(reply.id, content="after the drop", status="complete")
+
+        assert [(m.seq, m.content) for m in store.messages(session.id)] == [
+            (1, "before"),
+            (2, "after the drop"),
+        ]
+    finally:
+        store.close()
+
+
+def test_a_down_server_is_reported_and_a_restarted_one_is_used_again(
+    redis_server_private, tmp_path
+):
+    store = RedisStore(redis_server_private.url)
+    try:
+        session = store.create_session(store.ensure_workspace(tmp_path).id)
+        redis_server_private.stop()
+
+        with pytest.raises(StoreUnavailable, match="cannot reach Redis") as raised:
+            store.append_message(session.id, "user", "lost?")
+        assert redis_server_private.url in str(raised.value)
+
+        redis_server_private.start()  # same port, empty: the test server keeps nothing
+        fresh = store.create_session(store.ensure_workspace(tmp_path).id)
+        assert store.append_message(fresh.id, "user", "back").seq == 1
+    finally:
+        store.close()
