@@ -19,7 +19,9 @@ ALNUM = string.ascii_letters + string.digits
 
 def rand(n: int, alphabet: str = ALNUM, seed: int = 7) -> str:
     """A deterministic, high-entropy string of ``n`` characters."""
-    return "".join(alphabet[(i * 7919 + seed * 104729 + i * i * 31) % len(alphabet)] for i in range(n))
+    return "".join(
+        alphabet[(i * 7919 + seed * 104729 + i * i * 31) % len(alphabet)] for i in range(n)
+    )
 
 
 HEX = "0123456789abcdef"

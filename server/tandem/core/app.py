@@ -1,20 +1,30 @@
 """The Tandem service: what the editor can ask of the workspace, free of any protocol.
 
-The LSP adapter (``tandem.lsp``) and the CLI both drive this object. It owns the
-workspace state, the background tasks, and (through the services it wires) the
-history store, the context engine and the model client.
+The LSP adapter (``tandem.lsp``) and the CLI both drive this object. It wires the
+workspace state (documents, folders, git), the retrieval indexes, the history store,
+the context engine, the model client and chat turns, and owns their lifecycles.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from tandem import __version__
+from tandem.core.chat import ChatService, TurnResult
+from tandem.core.context.assemble import Assembled
+from tandem.core.context.service import ContextService, Focus
 from tandem.core.documents import Change, DocumentStore
-from tandem.core.errors import NotFound
+from tandem.core.errors import NotFound, TandemError
+from tandem.core.history import open_store
+from tandem.core.history.store import HistoryStore
+from tandem.core.indexer import IndexManager
+from tandem.core.model import ModelClient, describe_endpoint
+from tandem.core.sessions import SessionService
 from tandem.core.settings import Settings
 from tandem.core.tasks import TaskOwner
 from tandem.core.text import Encoding
@@ -56,6 +66,26 @@ class Tandem:
         self.workspace = Workspace(DocumentStore())
         self.tracker = WorkspaceTracker(self.workspace, self.tasks, self.settings)
         self.own_watcher = True
+        self._store: HistoryStore | None = None
+        self._model: ModelClient | None = None
+        self._fallback_root: Path | None = None
+        self.indexer = IndexManager(
+            data_dir,
+            self.tasks,
+            notifier,
+            lambda: self.settings.context.maxFileBytes,
+            self._buffer_text,
+        )
+        self.tracker.listeners.append(self.indexer.on_changes)
+        self.context = ContextService(
+            self.tracker,
+            lambda: self.indexer.indexes,
+            self.store,
+            lambda: self.settings,
+            data_dir / "tiktoken",
+        )
+        self.sessions = SessionService(self.store, self._root, self._remote)
+        self.chats = ChatService(self.store, self.context, self.model, notifier)
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -63,8 +93,25 @@ class Tandem:
         self.workspace.documents.encoding = encoding
 
     def configure(self, settings: Settings) -> None:
-        self.settings = settings
+        old, self.settings = self.settings, settings
         self.tracker.settings = settings
+        if old.history != settings.history and self._store is not None:
+            self._store.close()
+            self._store = None
+        if old.model != settings.model and self._model is not None:
+            self.tasks.run(self._model.close(), "close model client")
+            self._model = None
+
+    def store(self) -> HistoryStore:
+        """The history store, opened on first use (a failure is a user-facing error)."""
+        if self._store is None:
+            self._store = open_store(self.settings.history, self.data_dir)
+        return self._store
+
+    def model(self) -> ModelClient:
+        if self._model is None:
+            self._model = ModelClient(self.settings.model)
+        return self._model
 
     async def add_folders(self, folders: Iterable[FolderSpec]) -> None:
         for spec in folders:
@@ -73,10 +120,32 @@ class Tandem:
     async def remove_folders(self, paths: Iterable[Path]) -> None:
         for path in paths:
             await self.tracker.remove_folder(path)
+            self.indexer.drop_folder(path.resolve())
 
     async def shutdown(self) -> None:
+        self.chats.cancel()
         await self.tasks.shutdown()
         await self.tracker.close()
+        self.indexer.close()
+        if self._model is not None:
+            await self._model.close()
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def _root(self) -> Path:
+        folders = list(self.workspace.folders)
+        if folders:
+            return folders[0]
+        return self._fallback_root or Path.cwd()
+
+    def _remote(self) -> str | None:
+        folders = list(self.workspace.folders.values())
+        return folders[0].remote if folders else None
+
+    def _buffer_text(self, path: Path) -> str | None:
+        doc = self.workspace.documents.by_path(path)
+        return doc.text if doc is not None else None
 
     # -- documents ---------------------------------------------------------------
 
@@ -84,12 +153,35 @@ class Tandem:
         self, uri: str, path: Path | None, language_id: str, version: int, text: str
     ) -> None:
         self.workspace.documents.open(uri, path, language_id, version, text)
+        if path is not None and self._fallback_root is None:
+            self._fallback_root = path.parent
+        self._buffer_changed(path, text)
 
     def change_document(self, uri: str, version: int, changes: list[Change]) -> None:
+        doc = self.workspace.documents.get(uri)
         self.workspace.documents.change(uri, version, changes)
+        if doc.path is not None:
+            self.tasks.debounce(f"buffer {uri}", 0.3, lambda: self._reindex_buffer(uri))
+
+    async def _reindex_buffer(self, uri: str) -> None:
+        doc = self.workspace.documents.find(uri)
+        if doc is not None:
+            self._buffer_changed(doc.path, doc.text)
+
+    def _buffer_changed(self, path: Path | None, text: str) -> None:
+        folder = self.workspace.folder_for(path) if path else None
+        rel = folder.relative(path) if folder and path else None
+        if folder is not None and rel is not None:
+            self.indexer.on_buffer(folder, rel, text)
 
     def close_document(self, uri: str) -> None:
+        doc = self.workspace.documents.find(uri)
         self.workspace.documents.close(uri)
+        folder = self.workspace.folder_for(doc.path) if doc and doc.path else None
+        if doc is not None and doc.path is not None and folder is not None:
+            rel = folder.relative(doc.path)
+            if rel is not None:
+                self.indexer.on_buffer_closed(folder, rel)
 
     def saved_document(self, path: Path | None) -> None:
         if path is not None:
@@ -105,7 +197,53 @@ class Tandem:
     def workspace_state(self, folder: Path | None = None) -> dict[str, Any]:
         if folder is not None and folder.resolve() not in self.workspace.folders:
             raise NotFound(f"{folder} is not a workspace folder")
-        return self.tracker.state(folder.resolve() if folder else None)
+        state = self.tracker.state(folder.resolve() if folder else None)
+        for entry, f in zip(state["folders"], self._folders(folder), strict=False):
+            entry["index"] = self.indexer.state.get(f.path, "none")
+        return state
+
+    def _folders(self, folder: Path | None) -> list[Any]:
+        return [f for f in self.workspace.folders.values() if folder is None or f.path == folder.resolve()]
 
     async def file_view(self, path: Path) -> FileView:
         return await self.tracker.file_view(path)
+
+    def status(self) -> dict[str, Any]:
+        indexes = self.indexer.indexes
+        return {
+            "version": __version__,
+            "dataDir": str(self.data_dir),
+            "model": self.settings.model.resolved_name(),
+            "endpoint": describe_endpoint(self.settings.model),
+            "historyBackend": self.settings.history.backend,
+            "index": {
+                "state": "indexing" if "indexing" in self.indexer.state.values() else "ready",
+                "files": sum(len(f.files) for f in self.workspace.folders.values()),
+                "folders": len(indexes),
+            },
+        }
+
+    # -- context and chat --------------------------------------------------------
+
+    async def preview(
+        self, prompt: str, session_id: str | None, focus: Focus, budget: int | None = None
+    ) -> Assembled:
+        session = await asyncio.to_thread(self._preview_session, session_id)
+        return await self.context.assemble(prompt, session, focus, budget=budget)
+
+    def _preview_session(self, session_id: str | None) -> str | None:
+        session = self.sessions.resolve(session_id)
+        return session.id if session else None
+
+    async def chat(self, prompt: str, session_id: str | None, focus: Focus) -> TurnResult:
+        if focus.path is not None and self._fallback_root is None:
+            self._fallback_root = focus.path.parent
+        session = await asyncio.to_thread(self.sessions.for_chat, session_id)
+        return await self.chats.chat(prompt, session.id, focus)
+
+    async def list_models(self) -> dict[str, Any]:
+        models = await self.model().list_models()
+        return {"endpoint": describe_endpoint(self.settings.model), "models": models}
+
+    def report(self, error: TandemError) -> None:
+        self.notifier.show_message("error", f"Tandem: {error}")

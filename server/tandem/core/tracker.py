@@ -177,6 +177,7 @@ class WorkspaceTracker:
         if baseline and status is not None:
             ref = self.settings.workspace.baselineRef
             folder.baseline = await self.git_call(folder, "resolve", ref) if ref else status.head
+            folder.remote = await self.git_call(folder, "remote_url")
 
     def _git_status(self, folder: Folder) -> tuple[gitinfra.GitStatus | None, Path | None]:
         repo = self._repo(folder)

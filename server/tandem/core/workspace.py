@@ -35,6 +35,8 @@ class Folder:
     baseline: str | None = None
     """The commit "changes since" compares with (HEAD when the folder was added)."""
     scanned: bool = False
+    remote: str | None = None
+    """The git remote URL, so a clone elsewhere can find this folder's history."""
 
     def relative(self, path: Path) -> str | None:
         try:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from tandem.lsp import dispatch
 from tandem.lsp.convert import path_to_uri, require_path
-from tandem.lsp.payloads import FolderArgs, UriArgs
+from tandem.lsp.payloads import Empty, FolderArgs, UriArgs
 
 if TYPE_CHECKING:
     from tandem.lsp.server import TandemServer
@@ -34,6 +34,11 @@ async def file_view(ls: TandemServer, args: UriArgs) -> dict[str, Any]:
     }
 
 
+async def status(ls: TandemServer, args: Empty) -> dict[str, Any]:
+    return ls.tandem.status()
+
+
 def register_all(ls: TandemServer) -> None:
+    dispatch.register(ls, "tandem.status", Empty, status)
     dispatch.register(ls, "tandem.workspaceState", FolderArgs, workspace_state)
     dispatch.register(ls, "tandem.fileView", UriArgs, file_view)

@@ -104,3 +104,76 @@ def _position(value: Any, where: str) -> tuple[int, int]:
         if not isinstance(n, int) or isinstance(n, bool) or n < 0:
             raise InvalidArguments(f"{where}: positions need non-negative integer line/character")
     return (line, char)
+
+
+@dataclass(frozen=True)
+class Empty:
+    pass
+
+
+@dataclass(frozen=True)
+class ChatArgs:
+    prompt: str
+    sessionId: str | None = None
+    uri: str | None = None
+    range: RangeArg | None = None
+
+
+@dataclass(frozen=True)
+class AskArgs:
+    uri: str
+    range: RangeArg
+    question: str | None = None
+    diagnostics: list[str] | None = None
+    sessionId: str | None = None
+
+
+@dataclass(frozen=True)
+class PreviewArgs:
+    prompt: str
+    sessionId: str | None = None
+    uri: str | None = None
+    range: RangeArg | None = None
+    budget: int | None = None
+
+
+@dataclass(frozen=True)
+class CancelArgs:
+    turnId: str | None = None
+    sessionId: str | None = None
+
+
+@dataclass(frozen=True)
+class NewSessionArgs:
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class ListSessionsArgs:
+    includeArchived: bool = False
+
+
+@dataclass(frozen=True)
+class SessionArgs:
+    sessionId: str
+
+
+@dataclass(frozen=True)
+class MaybeSessionArgs:
+    sessionId: str | None = None
+
+
+@dataclass(frozen=True)
+class ResetArgs:
+    mode: Literal["archive", "delete"] = "archive"
+
+
+@dataclass(frozen=True)
+class ExportArgs:
+    sessionId: str | None = None
+    format: Literal["markdown", "json"] = "markdown"
+
+
+@dataclass(frozen=True)
+class SearchArgs:
+    query: str

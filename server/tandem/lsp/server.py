@@ -18,14 +18,34 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 from tandem import __version__
 from tandem.core.app import Tandem
 from tandem.core.settings import data_dir
-from tandem.lsp import code_actions, commands, lifecycle, sync
+from tandem.lsp import chat, code_actions, commands, history, lifecycle, sync
 from tandem.lsp.notifier import LspNotifier
 
 log = logging.getLogger(__name__)
 
 
 class TandemProtocol(LanguageServerProtocol):
-    """Routes document sync straight to the user handlers (no pygls text copies)."""
+    """Routes document sync straight to the user handlers (no pygls text copies),
+    and keeps each command request's ``workDoneToken`` for its handler."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._work_done_tokens: dict[Any, types.ProgressToken] = {}
+
+    @lsp_method(types.WORKSPACE_EXECUTE_COMMAND)
+    def lsp_workspace__execute_command(
+        self, params: types.ExecuteCommandParams
+    ) -> Generator[Any, Any, Any]:
+        if params.work_done_token is not None:
+            self._work_done_tokens[self.msg_id] = params.work_done_token
+        try:
+            return (yield from super().lsp_workspace__execute_command(params))
+        finally:
+            self._work_done_tokens.pop(self.msg_id, None)
+
+    def take_work_done_token(self) -> types.ProgressToken | None:
+        """The token of the command request being handled (call from its handler)."""
+        return self._work_done_tokens.pop(self.msg_id, None)
 
     @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
     def lsp_text_document__did_open(
@@ -69,4 +89,6 @@ def create_server() -> TandemServer:
     sync.register(ls)
     code_actions.register(ls)
     commands.register_all(ls)
+    chat.register(ls)
+    history.register(ls)
     return ls

@@ -14,7 +14,9 @@ def run_writers(target, folder, session_id=None) -> list[str]:
     """Start one writer per tag, release them together, wait; returns their sessions."""
     extra = ["--session", session_id] if session_id else []
     writers = [
-        target.writer("--folder", str(folder), "--tag", tag, "--turns", str(TURNS), "--wait-go", *extra)
+        target.writer(
+            "--folder", str(folder), "--tag", tag, "--turns", str(TURNS), "--wait-go", *extra
+        )
         for tag in TAGS
     ]
     sessions = [writer.stdout.readline().split()[1] for writer in writers]

@@ -7,6 +7,7 @@ import redis
 
 from tandem.core.errors import StoreUnavailable
 from tandem.core.history.redis_store import RedisStore
+from tests.support.flaky_proxy import FlakyProxy
 
 pytestmark = pytest.mark.redis
 
@@ -36,6 +37,29 @@ def test_a_dropped_connection_is_reopened_without_duplicates(redis_server_privat
         ]
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("write", ["append", "update"])
+def test_a_reply_lost_after_the_write_is_retried_without_a_duplicate(redis_server, tmp_path, write):
+    proxy = FlakyProxy(redis_server.port)
+    store = RedisStore(proxy.url)
+    try:
+        session = store.create_session(store.ensure_workspace(tmp_path).id)
+        first = store.append_message(session.id, "user", "first")
+        proxy.drop_next_reply()
+
+        if write == "append":
+            store.append_message(session.id, "assistant", "answer")
+        else:
+            store.update_message(first.id, content="first, edited")
+
+        assert proxy.dropped == 1
+        stored = [(m.seq, m.content) for m in store.messages(session.id)]
+    finally:
+        store.close()
+        proxy.close()
+    expected = [(1, "first"), (2, "answer")] if write == "append" else [(1, "first, edited")]
+    assert stored == expected
 
 
 def test_a_down_server_is_reported_and_a_restarted_one_is_used_again(

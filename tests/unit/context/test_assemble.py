@@ -57,7 +57,9 @@ def rich_request(**changes: object) -> ContextRequest:
             [
                 FileDiffText("package-lock.json", "modified", ["@@ -1 +1 @@\n-a\n+b\n"]),
                 FileDiffText(
-                    "src/db.py", "modified", [f"@@ -10,2 +10,3 @@\n x = 1\n+key = '{AWS}'\n y = 2\n"]
+                    "src/db.py",
+                    "modified",
+                    [f"@@ -10,2 +10,3 @@\n x = 1\n+key = '{AWS}'\n y = 2\n"],
                 ),
             ],
         ),
@@ -65,15 +67,36 @@ def rich_request(**changes: object) -> ContextRequest:
         history=[
             HistoryTurn(1, "user", "first question"),
             HistoryTurn(2, "assistant", f"first answer with {SLACK}"),
-            HistoryTurn(3, "user", "second question", mentioned_paths=["src/app.py"],
-                        file_hashes={"src/app.py": "an-older-hash"}),
+            HistoryTurn(
+                3,
+                "user",
+                "second question",
+                mentioned_paths=["src/app.py"],
+                file_hashes={"src/app.py": "an-older-hash"},
+            ),
             HistoryTurn(4, "assistant", "second answer"),
         ],  # fmt: skip
         code=[
-            CodeCandidate("src/util.py", 1, 2, "def helper():\n    return 42\n", 0.9, ["defines helper"],
-                          "function", "helper"),
-            CodeCandidate("src/util.py", 5, 6, "def other():\n    return 7\n", 0.5, ["lexical"],
-                          "function", "other"),
+            CodeCandidate(
+                "src/util.py",
+                1,
+                2,
+                "def helper():\n    return 42\n",
+                0.9,
+                ["defines helper"],
+                "function",
+                "helper",
+            ),
+            CodeCandidate(
+                "src/util.py",
+                5,
+                6,
+                "def other():\n    return 7\n",
+                0.5,
+                ["lexical"],
+                "function",
+                "other",
+            ),
             CodeCandidate("src/app.py", 5, 8, "".join(APP.splitlines(True)[4:8]), 0.7, ["open"]),
             CodeCandidate("src/pay.py", 3, 3, f"STRIPE = '{STRIPE}'\n", 0.4, ["lexical"]),
         ],  # fmt: skip

@@ -41,7 +41,9 @@ def test_changed_is_a_unified_diff_against_what_was_seen() -> None:
 
 def test_whole_when_the_diff_is_larger_than_the_file() -> None:
     small_before, small_after = "a\nb\nc\n", "x\ny\nz\n"
-    rendered = render("s.py", small_after, {"s.py": content_hash(small_before)}, store(small_before).get)
+    rendered = render(
+        "s.py", small_after, {"s.py": content_hash(small_before)}, store(small_before).get
+    )
     assert rendered.mode == "whole"
     assert rendered.text == small_after
 

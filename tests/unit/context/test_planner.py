@@ -131,7 +131,11 @@ def test_a_header_that_does_not_fit_keeps_the_section_out() -> None:
 
 
 def test_history_turns_stay_a_run_without_holes() -> None:
-    turns = [item("t3", 100, kind="turn"), item("t2", 900, kind="turn"), item("t1", 10, kind="turn")]
+    turns = [
+        item("t3", 100, kind="turn"),
+        item("t2", 900, kind="turn"),
+        item("t1", 10, kind="turn"),
+    ]
     summary = item("summary", 20, kind="history_summary")
     result = plan({"history": [*turns, summary]}, 500, shares={"history": 1.0})
     assert keys(result, "history") == ["t3", "summary"]

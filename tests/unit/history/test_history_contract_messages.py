@@ -57,9 +57,7 @@ def test_streaming_updates_are_committed_one_by_one(history_store, history_targe
         for text in ["Hel", "Hello", "Hello, world"]:
             history_store.update_message(reply.id, content=text)
             assert reader.get_message(reply.id).content == text
-        final = history_store.update_message(
-            reply.id, status="complete", usage={"totalTokens": 5}
-        )
+        final = history_store.update_message(reply.id, status="complete", usage={"totalTokens": 5})
         assert reader.get_message(reply.id) == final
     finally:
         reader.close()

@@ -61,7 +61,8 @@ describe("Tandem in VS Code", { timeout: 300_000 }, () => {
       vsix: env("TANDEM_E2E_VSIX"),
       root: join(tmp, "code-server"),
       settings: {
-        "tandem.server.path": python,
+        // TANDEM_E2E_SERVER: another server command to try (default: this Python's `-m tandem serve`).
+        "tandem.server.path": process.env.TANDEM_E2E_SERVER ?? python,
         "tandem.server.args": ["-v", "--log-file", join(tmp, "tandem-server.log")],
         "tandem.model.baseUrl": model.baseUrl,
         "tandem.model.name": "stub-model",

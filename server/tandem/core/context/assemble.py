@@ -56,6 +56,7 @@ __all__ = [
     "carried_snapshots",
     "count_messages",
     "render_messages",
+    "shown_files",
 ]
 
 DEFAULT_SYSTEM_PROMPT = """\
@@ -84,6 +85,8 @@ class Assembled:
     manifest: dict[str, Any]
     snapshots: dict[str, tuple[str, str]]
     """Path -> (hash, text) of whole files this request sent, whole or as a diff."""
+    diff_bases: dict[str, str]
+    """Path -> hash of the version each file sent as a diff was diffed against."""
     total_tokens: int
     budget: int
 
@@ -141,18 +144,33 @@ def carried_snapshots(request: ContextRequest) -> dict[str, str]:
 
 
 def _unseen(chosen: Plan, visible: Mapping[str, str]) -> set[str]:
-    """Paths referred to as seen whose carrying turn did not make it into the plan."""
-    carried: dict[str, str] = {}
-    for item in sorted(chosen.sections["history"], key=_seq):
-        if item.kind == "turn" and not item.meta.get("shrunk"):
-            carried.update(item.meta.get("carries", {}))
+    """Paths referred to as seen that the history kept in ``chosen`` does not show."""
+    shown = shown_files(chosen.sections["history"])
     return {
         item.meta["path"]
         for name in ("code", "buffers")
         for item in chosen.sections[name]
         if item.meta.get("mode") in ("unchanged", "diff")
-        and carried.get(item.meta["path"]) != visible.get(item.meta["path"])
+        and shown.get(item.meta["path"]) != visible.get(item.meta["path"])
     }
+
+
+def shown_files(history: list[Item]) -> dict[str, str]:
+    """Path -> hash of each file the kept history shows, replayed oldest first.
+
+    A turn that sent a file whole shows it; one that sent a diff shows it only if the
+    diff's base is shown by then. A shortened turn shows nothing.
+    """
+    shown: dict[str, str] = {}
+    for item in sorted(history, key=_seq):
+        if item.kind != "turn" or item.meta.get("shrunk"):
+            continue
+        for path, (digest, base) in item.meta.get("carries", {}).items():
+            if base is None or shown.get(path) == base:
+                shown[path] = digest
+            else:
+                shown.pop(path, None)
+    return shown
 
 
 def _seq(item: Item) -> int:
@@ -225,6 +243,11 @@ def _assembled(
         for item in included
         if "snapshot" in item.meta and not item.meta.get("shrunk")
     }
+    bases = {
+        item.meta["path"]: item.meta["base"]
+        for item in included
+        if item.meta.get("mode") == "diff" and not item.meta.get("shrunk")
+    }
     manifest = manifests.build(chosen, encoding, redactions, built.dropped, total_tokens=total)
     manifest["messages"] = len(messages)
-    return Assembled(messages, manifest, snapshots, total, available)
+    return Assembled(messages, manifest, snapshots, bases, total, available)

@@ -25,12 +25,10 @@ from tandem.core.context.render import code_block, file_block, span_label
 
 CODE = "code"
 BUFFERS = "buffers"
-CODE_SHRINK_FROM = 400
-"""Snippets longer than this many tokens get a shortened stand-in ..."""
-CODE_SHRINK_TO = 200
-"""... of their first lines, up to this many tokens."""
-FILE_HEAD_TOKENS = 1024
-"""A whole file that does not fit and has no snippets shrinks to its first lines."""
+SNIPPET_HEADS = (1024, 256)
+"""A snippet that does not fit shrinks to its first lines, within these many tokens."""
+FILE_HEADS = (4096, 1024, 256)
+"""So does a whole file without retrieved snippets to stand in for it."""
 
 Snapshots = Callable[[str], str | None]
 
@@ -136,33 +134,15 @@ def _snippet(candidate: CodeCandidate, maker: Maker) -> Item:
     title = _title(candidate)
     meta: dict[str, Any] = {
         "path": path,
+        "start_line": start,
+        "end_line": end,
         "why": list(candidate.why),
         "redactions": cleaned.redactions,
     }
     block = code_block(path, start, end, cleaned.text, title)
     key = span_label(path, start, end)
-    item = maker.item(
-        "code", key, block, CODE, score=candidate.score, start_line=start, end_line=end, **meta
-    )
-    if item.tokens <= CODE_SHRINK_FROM:
-        return item
-    head = maker.truncated(cleaned.text, CODE_SHRINK_TO)
-    if not head:
-        return item
-    shown = delta.line_count(head)
-    note = f"{title}; first {shown} of {end - start + 1} lines"
-    short = code_block(path, start, start + shown - 1, head, note)
-    alternative = maker.item(
-        "code",
-        key,
-        short,
-        CODE,
-        score=candidate.score,
-        start_line=start,
-        end_line=start + shown - 1,
-        **meta,
-    )
-    return maker.smaller(item, alternative)
+    item = maker.item("code", key, block, CODE, score=candidate.score, **meta)
+    return maker.smaller(item, _heads(maker, item, cleaned.text, title, SNIPPET_HEADS))
 
 
 def _buffers(
@@ -215,6 +195,8 @@ def _whole_file(
     if rendered.mode != "unchanged":
         meta["redactions"] = cleaned.redactions
         meta["snapshot"] = (rendered.hash, cleaned.text)
+    if rendered.mode == "diff":
+        meta["base"] = files.visible[path]
     block = file_block(path, rendered, notes)
     item = files.maker.item(kind, path, block, section, score=score, **meta)
     if rendered.mode == "unchanged":
@@ -222,7 +204,7 @@ def _whole_file(
     if snippets:
         alternative = _snippets_item(files.maker, section, kind, path, cleaned.text, snippets, item)
     else:
-        alternative = _head_item(files.maker, section, kind, path, cleaned.text, item)
+        alternative = _heads(files.maker, item, cleaned.text, None, FILE_HEADS)
     return files.maker.smaller(item, alternative)
 
 
@@ -265,25 +247,27 @@ def _snippets_item(
     )
 
 
-def _head_item(
-    maker: Maker, section: str, kind: str, path: str, text: str, whole: Item
+def _heads(
+    maker: Maker, item: Item, text: str, title: str | None, steps: tuple[int, ...]
 ) -> Item | None:
-    head = maker.truncated(text, FILE_HEAD_TOKENS)
-    if not head:
-        return None
-    shown, total = delta.line_count(head), delta.line_count(text)
-    block = code_block(path, 1, shown, head, f"first {shown} of {total} lines")
-    redactions = [r for r in whole.meta.get("redactions", []) if r.line <= shown]
-    return maker.item(
-        kind,
-        path,
-        block,
-        section,
-        score=whole.score,
-        path=path,
-        start_line=1,
-        end_line=shown,
-        why=whole.meta["why"],
-        mode="head",
-        redactions=redactions,
-    )
+    """Stand-ins for ``item`` showing the first lines of ``text``, one per size in ``steps``
+    (largest first, each the next one's fallback); None when none is smaller."""
+    start = int(item.meta.get("start_line") or 1)
+    total = delta.line_count(text)
+    path = str(item.meta["path"])
+    chain: Item | None = None
+    for limit in sorted(steps):
+        head = maker.truncated(text, limit)
+        if not head:
+            continue
+        shown = delta.line_count(head)
+        end = start + shown - 1
+        note = f"first {shown} of {total} lines"
+        block = code_block(path, start, end, head, f"{title}; {note}" if title else note)
+        meta = {k: v for k, v in item.meta.items() if k not in ("snapshot", "hash", "base")}
+        meta.update(end_line=end, mode="head" if item.meta.get("mode") else None)
+        meta["redactions"] = [r for r in item.meta.get("redactions", []) if r.line <= end]
+        section = meta.pop("section")
+        alternative = maker.item(item.kind, item.key, block, section, score=item.score, **meta)
+        chain = maker.smaller(alternative, chain) if chain is not None else alternative
+    return chain

@@ -60,6 +60,10 @@ class HistoryTurn:
     """True when ``content`` itself carries the files in ``file_hashes`` (for example a
     stored copy of the full request). Only then may a later turn refer to them as
     already seen instead of sending them again."""
+    file_bases: dict[str, str] = field(default_factory=dict)
+    """Path -> hash of the version a file was diffed against, for files this turn's
+    request sent as a diff (``Assembled.diff_bases``); absent: sent whole. A diff only
+    shows a file to a model that also sees its base, in an earlier kept turn."""
 
 
 @dataclass(frozen=True)

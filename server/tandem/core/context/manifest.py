@@ -15,7 +15,9 @@ Shape (camelCase keys on the wire)::
     }
 
 ``lines`` is ``[start, end]`` (1-based, inclusive) or ``null``; ``mode`` is how a file
-was sent (``whole``, ``diff``, ``unchanged``, ``snippets``) or ``null``.
+was sent (``whole``, ``diff``, ``unchanged``, ``snippets``, ``head``) or ``null``. A
+file sent whole or as a diff also has ``hash`` (its content now) and, for a diff,
+``baseHash`` (the version it was diffed against).
 """
 
 from __future__ import annotations
@@ -86,6 +88,10 @@ def _entry(section: str, item: Item, full: bool = True) -> dict[str, Any]:
         entry["why"] = list(meta.get("why", []))
         entry["mode"] = meta.get("mode")
         entry["shrunk"] = bool(meta.get("shrunk", False))
+        if "snapshot" in meta and not entry["shrunk"]:
+            entry["hash"] = meta["snapshot"][0]
+        if "base" in meta and not entry["shrunk"]:
+            entry["baseHash"] = meta["base"]
     return entry
 
 

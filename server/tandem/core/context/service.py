@@ -158,7 +158,9 @@ class ContextService:
                 f"{path.name} is ignored or looks like a secret file; it is never sent. "
                 "Allow it with the setting workspace.allow."
             )
-        doc = self.tracker.workspace.documents.by_path(path) or self.tracker.workspace.documents.by_path(focus.path)
+        doc = self.tracker.workspace.documents.by_path(
+            path
+        ) or self.tracker.workspace.documents.by_path(focus.path)
         if doc is None:
             raise ContextError(f"{path.name} is not open in the editor")
         (sl, sc), (el, ec) = focus.selection
@@ -178,12 +180,20 @@ class ContextService:
                 views.append(BufferView(label, doc.text, self.tracker.is_dirty(doc)))
         return views
 
-    def _signals(self, active: str | None, selection: Selection | None, buffers: list[BufferView]) -> dict[Path, Signals]:
+    def _signals(
+        self, active: str | None, selection: Selection | None, buffers: list[BufferView]
+    ) -> dict[Path, Signals]:
         """Per folder: the editor's signals, in that folder's own relative paths."""
         out = {}
-        changed_by_folder = {p: list(f.changed_paths()) for p, f in self.tracker.workspace.folders.items()}
+        changed_by_folder = {
+            p: list(f.changed_paths()) for p, f in self.tracker.workspace.folders.items()
+        }
         for path, folder in self.tracker.workspace.folders.items():
-            strip = (lambda s: s.removeprefix(f"{folder.name}/")) if len(self.tracker.workspace.folders) > 1 else (lambda s: s)
+            strip = (
+                (lambda s: s.removeprefix(f"{folder.name}/"))
+                if len(self.tracker.workspace.folders) > 1
+                else (lambda s: s)
+            )
             sel_lines = (selection.start_line - 1, selection.end_line - 1) if selection else None
             out[path] = Signals(
                 active_path=strip(active) if active else None,
@@ -236,7 +246,12 @@ class ContextService:
                 rel = folder.relative(folder.git_root / change.path)
                 if rel is None or not self._allowed(folder.path / rel) or change.is_binary:
                     continue
-                hunks = ["\n".join(h.lines) if h.lines and h.lines[0].startswith("@@") else "\n".join([h.header, *h.lines]) for h in change.hunks]
+                hunks = [
+                    "\n".join(h.lines)
+                    if h.lines and h.lines[0].startswith("@@")
+                    else "\n".join([h.header, *h.lines])
+                    for h in change.hunks
+                ]
                 status = folder.changed_paths().get(rel, "modified")
                 label = self._prefix(folder, rel)
                 files.append(FileDiffText(label, status, hunks, is_demoted(label)))
@@ -249,7 +264,11 @@ class ContextService:
 
     def _summary(self) -> str:
         folders = self.tracker.workspace.folders.values()
-        parts = [f"{f.name}: {len(f.files)} files" + (f", branch {f.git.branch}" if f.git and f.git.branch else "") for f in folders]
+        parts = [
+            f"{f.name}: {len(f.files)} files"
+            + (f", branch {f.git.branch}" if f.git and f.git.branch else "")
+            for f in folders
+        ]
         return "Workspace folders: " + "; ".join(parts) if parts else "No workspace folder is open."
 
     def _history(
@@ -305,7 +324,9 @@ def _turns(store: HistoryStore, messages: list[Message]) -> list[HistoryTurn]:
     by_turn = {m.turn_id: m for m in messages if m.role == "assistant" and m.turn_id}
     turns = []
     for m in messages:
-        if m.role == "system" or (m.role == "assistant" and m.status == "partial" and not m.content):
+        if m.role == "system" or (
+            m.role == "assistant" and m.status == "partial" and not m.content
+        ):
             continue
         content, hashes, carries = m.content, {}, False
         reply = by_turn.get(m.turn_id) if m.role == "user" else None

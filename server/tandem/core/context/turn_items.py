@@ -105,12 +105,13 @@ def _stale(exchange: _Exchange, current: Mapping[str, str]) -> str | None:
     return stale_note(mentioned, sent_then, current)
 
 
-def _carried(exchange: _Exchange) -> dict[str, str]:
-    """Files whose content this exchange's messages themselves carry (path -> hash)."""
-    carried: dict[str, str] = {}
+def _carried(exchange: _Exchange) -> dict[str, tuple[str, str | None]]:
+    """Files this exchange's messages carry: path -> (hash, hash of the diff's base or None)."""
+    carried: dict[str, tuple[str, str | None]] = {}
     for turn in exchange.of("user"):
         if turn.carries_files:
-            carried.update(turn.file_hashes)
+            for path, digest in turn.file_hashes.items():
+                carried[path] = (digest, turn.file_bases.get(path))
     return carried
 
 
