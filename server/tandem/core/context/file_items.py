@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -60,16 +60,9 @@ def file_items(request: ContextRequest, maker: Maker, visible: Mapping[str, str]
             folded.setdefault(candidate.path, []).append(candidate)
         elif candidate.kind == "file":
             item = _whole_file(
-                files,
-                CODE,
-                "file",
-                candidate.path,
-                candidate.text,
-                [],
-                candidate.score,
-                list(candidate.why),
-                [],
-            )
+                files, CODE, "file", candidate.path, candidate.text,
+                score=candidate.score, why=list(candidate.why),
+            )  # fmt: skip
             out.code.append(item)
             covered.setdefault(candidate.path, []).append((1, delta.line_count(candidate.text)))
         else:
@@ -159,19 +152,11 @@ def _buffers(
         notes += ["unsaved changes"] * buffer.dirty
         why = ["open buffer", *notes, *(w for c in snippets for w in c.why)]
         score = max((c.score for c in snippets), default=0.0)
-        items.append(
-            _whole_file(
-                files,
-                BUFFERS,
-                "buffer",
-                buffer.path,
-                buffer.text,
-                notes,
-                score,
-                list(dict.fromkeys(why)),
-                snippets,
-            )
-        )
+        item = _whole_file(
+            files, BUFFERS, "buffer", buffer.path, buffer.text,
+            notes=notes, score=score, why=list(dict.fromkeys(why)), snippets=snippets,
+        )  # fmt: skip
+        items.append(item)
     return items
 
 
@@ -181,15 +166,17 @@ def _whole_file(
     kind: str,
     path: str,
     text: str,
-    notes: list[str],
-    score: float,
-    why: list[str],
-    snippets: list[CodeCandidate],
+    *,
+    notes: Sequence[str] = (),
+    score: float = 0.0,
+    why: Sequence[str] = (),
+    snippets: Sequence[CodeCandidate] = (),
 ) -> Item:
+    """A whole file, through :mod:`.delta`, with snippets or its head as stand-ins."""
     cleaned = clean(text, section, path)
     rendered = delta.render(path, cleaned.text, files.visible, files.get_snapshot)
     lines = delta.line_count(cleaned.text)
-    meta: dict[str, Any] = {"path": path, "start_line": 1, "end_line": lines, "why": why}
+    meta: dict[str, Any] = {"path": path, "start_line": 1, "end_line": lines, "why": list(why)}
     meta["mode"] = rendered.mode
     meta["hash"] = rendered.hash
     if rendered.mode != "unchanged":
@@ -197,7 +184,7 @@ def _whole_file(
         meta["snapshot"] = (rendered.hash, cleaned.text)
     if rendered.mode == "diff":
         meta["base"] = files.visible[path]
-    block = file_block(path, rendered, notes)
+    block = file_block(path, rendered, list(notes))
     item = files.maker.item(kind, path, block, section, score=score, **meta)
     if rendered.mode == "unchanged":
         return item
@@ -214,7 +201,7 @@ def _snippets_item(
     kind: str,
     path: str,
     text: str,
-    snippets: list[CodeCandidate],
+    snippets: Sequence[CodeCandidate],
     whole: Item,
 ) -> Item | None:
     """The snippets' line ranges cut from the file's current (redacted) text."""

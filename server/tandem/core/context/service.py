@@ -328,7 +328,7 @@ def _turns(store: HistoryStore, messages: list[Message]) -> list[HistoryTurn]:
             m.role == "assistant" and m.status == "partial" and not m.content
         ):
             continue
-        content, hashes, carries = m.content, {}, False
+        content, hashes, bases, carries = m.content, {}, {}, False
         reply = by_turn.get(m.turn_id) if m.role == "user" else None
         record = store.get_context(reply.id) if reply is not None else None
         if record is not None:
@@ -336,8 +336,19 @@ def _turns(store: HistoryStore, messages: list[Message]) -> list[HistoryTurn]:
             sent = store.get_snapshot(request) if isinstance(request, str) else None
             if sent is not None:
                 content, hashes, carries = sent, dict(record.snapshots), True
-        turns.append(HistoryTurn(m.seq, m.role, content, list(hashes), hashes, carries))
+                bases = _diff_bases(record.manifest)
+        turns.append(HistoryTurn(m.seq, m.role, content, list(hashes), hashes, carries, bases))
     return turns
+
+
+def _diff_bases(manifest: dict[str, Any]) -> dict[str, str]:
+    """Files a turn sent as a diff, and the hash of the version the diff applies to."""
+    items = manifest.get("items", [])
+    return {
+        i["path"]: i["baseHash"]
+        for i in items
+        if isinstance(i, dict) and "baseHash" in i and "path" in i
+    }
 
 
 def request_hash(assembled: Assembled) -> tuple[str, str]:

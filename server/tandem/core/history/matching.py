@@ -22,9 +22,11 @@ SNIPPET_WORDS = 16
 """Words shown around the first match."""
 
 
-def fold(word: str) -> str:
-    """Lower case without accents, as the FTS5 tokenizer sees a word."""
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
+def fold(text: str) -> str:
+    """Lower case without accents, as the FTS5 tokenizer sees words."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
@@ -49,7 +51,10 @@ def _is_hit(word: str, terms: Sequence[str]) -> bool:
 
 
 def matches(text: str, terms: Sequence[str]) -> bool:
-    words = {fold(word) for word in _WORD.findall(text)}
+    folded = fold(text)
+    if not all(term in folded for term in terms):
+        return False  # cheap: a word prefix is a substring
+    words = set(_WORD.findall(folded))
     return all(any(word.startswith(term) for word in words) for term in terms)
 
 

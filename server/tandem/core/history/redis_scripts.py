@@ -28,6 +28,20 @@ starting with ``TANDEM_NOT_FOUND`` or ``TANDEM_INVALID``.
 
 from __future__ import annotations
 
+NAMES = (
+    "ENSURE_WORKSPACE",
+    "CREATE_SESSION",
+    "SET_IF_EXISTS",
+    "APPEND_MESSAGE",
+    "UPDATE_MESSAGE",
+    "MESSAGES",
+    "RECORD_CONTEXT",
+    "SET_SUMMARY",
+    "ARCHIVE_WORKSPACE",
+    "DELETE_WORKSPACE",
+    "SEARCH_CANDIDATES",
+)
+
 NOT_FOUND = "TANDEM_NOT_FOUND"
 INVALID = "TANDEM_INVALID"
 
@@ -183,4 +197,29 @@ end
 redis.call('DEL', KEYS[2])
 redis.call('HDEL', KEYS[1], 'active')
 return #sessions
+"""
+
+SEARCH_CANDIDATES = """
+-- ARGV: prefix, session count n, n session ids, folded query terms...
+-- Returns the messages that may match: every ASCII message holding each term as a
+-- substring (ignoring ASCII case), and every non-ASCII message (Lua cannot fold
+-- those; the caller applies the exact rule to all candidates).
+local p, n = ARGV[1], tonumber(ARGV[2])
+local out = {}
+for i = 3, n + 2 do
+  for _, id in ipairs(redis.call('ZRANGE', p .. 'session:' .. ARGV[i] .. ':messages', 0, -1)) do
+    local key = p .. 'msg:' .. id
+    local content = redis.call('HGET', key, 'content') or ''
+    local keep = string.find(content, '[\\128-\\255]') ~= nil
+    if not keep then
+      local lowered = string.lower(content)
+      keep = true
+      for t = n + 3, #ARGV do
+        if not string.find(lowered, ARGV[t], 1, true) then keep = false; break end
+      end
+    end
+    if keep then out[#out + 1] = redis.call('HGETALL', key) end
+  end
+end
+return out
 """

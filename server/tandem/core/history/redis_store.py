@@ -16,14 +16,11 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 import redis
-from redis.backoff import ExponentialBackoff
-from redis.retry import Retry
 
 from tandem.core.errors import (
     InvalidArguments,
@@ -32,7 +29,7 @@ from tandem.core.errors import (
     StoreError,
     StoreUnavailable,
 )
-from tandem.core.history import export, matching, redis_scripts, validate
+from tandem.core.history import export, matching, redis_codec, redis_scripts, validate
 from tandem.core.history.models import (
     ContextRecord,
     Message,
@@ -51,15 +48,6 @@ SCHEMA_VERSION = 1
 DEFAULT_PREFIX = "tandem:"
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
-
-
-def redact(url: str) -> str:
-    """The URL without its user name and password, fit for messages and logs."""
-    parts = urlsplit(url)
-    if not (parts.username or parts.password) or parts.hostname is None:
-        return url
-    host = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
-    return urlunsplit(parts._replace(netloc=host))
 
 
 def _guarded(
@@ -87,15 +75,15 @@ class RedisStore:
     backend = "redis"
 
     def __init__(self, url: str, prefix: str = DEFAULT_PREFIX, timeout: float = 5.0) -> None:
-        self.location = redact(url)
+        self.location = redis_codec.redact(url)
         self.prefix = prefix
         self._closed = False
         # redis-py's annotations differ between releases (sync/async unions): the
         # client is handled as Any and every result is converted where it is read.
-        self._client: Any = _connect(url, self.location, timeout)
+        self._client: Any = redis_codec.connect(url, self.location, timeout)
         self._scripts = {
             name: self._client.register_script(getattr(redis_scripts, name))
-            for name in _SCRIPT_NAMES
+            for name in redis_scripts.NAMES
         }
         self._check_server()
 
@@ -143,10 +131,10 @@ class RedisStore:
     ) -> Exception:
         text = str(error)
         if redis_scripts.NOT_FOUND in text:
-            reason = _reason(text, redis_scripts.NOT_FOUND)
+            reason = redis_codec.reason(text, redis_scripts.NOT_FOUND)
             return NotFound(reason if about is None else f"{reason} {about!r}")
         if redis_scripts.INVALID in text:
-            return InvalidArguments(_reason(text, redis_scripts.INVALID))
+            return InvalidArguments(redis_codec.reason(text, redis_scripts.INVALID))
         return StoreError(f"history store {self.location} failed: {text}")
 
     # -- workspaces -------------------------------------------------------------
@@ -165,11 +153,11 @@ class RedisStore:
             [ws_id, path, now(), remote or "", key],
             ws_id,
         )
-        return _workspace(_pairs(raw))
+        return redis_codec.workspace(redis_codec.pairs(raw))
 
     @_guarded
     def get_workspace(self, workspace_id: str) -> Workspace:
-        return _workspace(self._workspace_hash(workspace_id))
+        return redis_codec.workspace(self._workspace_hash(workspace_id))
 
     @_guarded
     def list_workspaces(self) -> list[Workspace]:
@@ -182,7 +170,7 @@ class RedisStore:
 
     def _workspaces(self, ids: set[str]) -> list[Workspace]:
         hashes = self._hashes([self._key("ws", ws_id) for ws_id in ids])
-        return sorted((_workspace(h) for h in hashes if h), key=lambda ws: ws.path)
+        return sorted((redis_codec.workspace(h) for h in hashes if h), key=lambda ws: ws.path)
 
     def _workspace_hash(self, ws_id: str) -> dict[str, str]:
         ws_id = validate.known_id(ws_id, "workspace")
@@ -205,7 +193,7 @@ class RedisStore:
         ws_id = validate.known_id(workspace_id, "workspace")
         stamp = now()
         session = Session(new_id(), ws_id, title, stamp, stamp, False)
-        fields = _session_fields(session)
+        fields = redis_codec.session_fields(session)
         self._run(
             "CREATE_SESSION",
             [
@@ -220,7 +208,7 @@ class RedisStore:
 
     @_guarded
     def get_session(self, session_id: str) -> Session:
-        return _session(self._session_hash(session_id))
+        return redis_codec.session(self._session_hash(session_id))
 
     @_guarded
     def list_sessions(self, workspace_id: str, include_archived: bool = False) -> list[Session]:
@@ -235,7 +223,7 @@ class RedisStore:
         self._workspace_hash(ws_id)
         ids = self._client.smembers(self._key("ws", ws_id, "sessions"))
         hashes = self._hashes([self._key("session", sid) for sid in ids])
-        return [_session(h) for h in hashes if h]
+        return [redis_codec.session(h) for h in hashes if h]
 
     @_guarded
     def rename_session(self, session_id: str, title: str) -> Session:
@@ -247,16 +235,13 @@ class RedisStore:
             ["session", "title", title, "updated", now()],
             session_id,
         )
-        return _session(_pairs(raw))
+        return redis_codec.session(redis_codec.pairs(raw))
 
     @_guarded
     def set_active_session(self, workspace_id: str, session_id: str) -> None:
         self._workspace_hash(workspace_id)
-        session = _session(self._session_hash(session_id))
-        if session.workspace_id != workspace_id:
-            raise InvalidArguments(f"session {session.id!r} belongs to another workspace")
-        if session.archived:
-            raise InvalidArguments(f"session {session.id!r} is archived")
+        session = redis_codec.session(self._session_hash(session_id))
+        validate.activatable(session, workspace_id)
         self._client.hset(self._key("ws", workspace_id), "active", session_id)
 
     @_guarded
@@ -265,7 +250,7 @@ class RedisStore:
         if not active:
             return None
         found = self._client.hgetall(self._key("session", active))
-        session = _session(found) if found else None
+        session = redis_codec.session(found) if found else None
         return session if session is not None and not session.archived else None
 
     def _session_hash(self, session_id: str) -> dict[str, str]:
@@ -310,10 +295,10 @@ class RedisStore:
         raw = self._run(
             "APPEND_MESSAGE",
             [session, session + ":seq", session + ":messages", self._key("msg", mid)],
-            [mid, session_id, stamp, *_flatten(fields)],
+            [mid, session_id, stamp, *redis_codec.flatten(fields)],
             session_id,
         )
-        return _message(_pairs(raw))
+        return redis_codec.message(redis_codec.pairs(raw))
 
     @_guarded
     def update_message(
@@ -333,13 +318,16 @@ class RedisStore:
             "error": validate.optional_text(error, "error"),
         }
         raw = self._run(
-            "UPDATE_MESSAGE", [self._key("msg", message_id)], [now(), *_flatten(fields)], message_id
+            "UPDATE_MESSAGE",
+            [self._key("msg", message_id)],
+            [now(), *redis_codec.flatten(fields)],
+            message_id,
         )
-        return _message(_pairs(raw))
+        return redis_codec.message(redis_codec.pairs(raw))
 
     @_guarded
     def get_message(self, message_id: str) -> Message:
-        return _message(self._message_hash(message_id))
+        return redis_codec.message(self._message_hash(message_id))
 
     def _message_hash(self, message_id: str) -> dict[str, str]:
         message_id = validate.known_id(message_id, "message")
@@ -354,7 +342,7 @@ class RedisStore:
         session_id = validate.known_id(session_id, "session")
         session = self._key("session", session_id)
         raw = self._run("MESSAGES", [session, session + ":messages"], [after_seq], session_id)
-        return [_message(_pairs(item)) for item in raw if item]
+        return [redis_codec.message(redis_codec.pairs(item)) for item in raw if item]
 
     # -- what was sent ------------------------------------------------------------
 
@@ -377,7 +365,9 @@ class RedisStore:
         files = validate.snapshot_map(snapshots)
         keys = [self._key("msg", message_id), self._key("ctx", message_id)]
         keys.append(self._key("ctx", message_id, "files"))
-        self._run("RECORD_CONTEXT", keys, [manifest_json, now(), *_flatten(files)], message_id)
+        self._run(
+            "RECORD_CONTEXT", keys, [manifest_json, now(), *redis_codec.flatten(files)], message_id
+        )
 
     @_guarded
     def get_context(self, message_id: str) -> ContextRecord | None:
@@ -446,126 +436,21 @@ class RedisStore:
             s for s in self._sessions_of(workspace_id) if include_archived or not s.archived
         ]
         hits = [
-            _hit(message, terms)
-            for message in self._all_messages(sessions)
+            redis_codec.hit(message, terms)
+            for message in self._candidates(sessions, terms)
             if matching.matches(message["content"], terms)
         ]
         hits.sort(key=lambda hit: (hit.created, hit.seq), reverse=True)
         return hits[:limit]
 
-    def _all_messages(self, sessions: list[Session]) -> list[dict[str, str]]:
-        pipe = self._client.pipeline(transaction=False)
-        for session in sessions:
-            pipe.zrange(self._key("session", session.id, "messages"), 0, -1)
-        ids = [mid for batch in pipe.execute() for mid in batch]
-        return [found for found in self._hashes([self._key("msg", mid) for mid in ids]) if found]
+    def _candidates(self, sessions: list[Session], terms: list[str]) -> list[dict[str, str]]:
+        """Messages of the sessions that may match (filtered inside Redis)."""
+        ids = [session.id for session in sessions]
+        raw = self._run("SEARCH_CANDIDATES", [], [len(ids), *ids, *terms], "")
+        return [redis_codec.pairs(item) for item in raw]
 
     @_guarded
     def export_session(self, session_id: str, fmt: str) -> str:
         fmt = validate.export_format(fmt)
         session = self.get_session(session_id)
         return export.render(session, self.messages(session_id), fmt)
-
-
-# -- helpers --------------------------------------------------------------------
-
-_SCRIPT_NAMES = (
-    "ENSURE_WORKSPACE",
-    "CREATE_SESSION",
-    "SET_IF_EXISTS",
-    "APPEND_MESSAGE",
-    "UPDATE_MESSAGE",
-    "MESSAGES",
-    "RECORD_CONTEXT",
-    "SET_SUMMARY",
-    "ARCHIVE_WORKSPACE",
-    "DELETE_WORKSPACE",
-)
-
-
-def _connect(url: str, location: str, timeout: float) -> Any:
-    retry = Retry(ExponentialBackoff(cap=1.0, base=0.05), retries=3)
-    try:
-        return redis.Redis.from_url(
-            url,
-            decode_responses=True,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
-            retry=retry,
-            health_check_interval=30,
-        )
-    except ValueError as error:
-        raise StoreError(
-            f"history.redisUrl {location!r} is not a usable Redis URL: {error}"
-        ) from error
-
-
-def _reason(text: str, code: str) -> str:
-    """The words a script put after its error code (Redis may append script details)."""
-    return text.split(code, 1)[1].split("script:")[0].strip()
-
-
-def _flatten(fields: Mapping[str, object]) -> list[object]:
-    """``{k: v}`` as ``[k, v, ...]``, leaving out values that are None."""
-    return [part for key, value in fields.items() if value is not None for part in (key, value)]
-
-
-def _pairs(raw: Sequence[Any]) -> dict[str, str]:
-    """A flat HGETALL reply from a script as a dict."""
-    items = [str(item) for item in raw]
-    return dict(zip(items[::2], items[1::2], strict=True))
-
-
-def _session_fields(session: Session) -> list[object]:
-    return _flatten(
-        {
-            "id": session.id,
-            "workspace_id": session.workspace_id,
-            "title": session.title,
-            "created": session.created,
-            "updated": session.updated,
-            "archived": "1" if session.archived else "0",
-        }
-    )
-
-
-def _workspace(found: Mapping[str, str]) -> Workspace:
-    return Workspace(found["id"], found["path"], found.get("remote"), found["created"])
-
-
-def _session(found: Mapping[str, str]) -> Session:
-    return Session(
-        found["id"],
-        found["workspace_id"],
-        found.get("title", ""),
-        found["created"],
-        found["updated"],
-        found.get("archived") == "1",
-    )
-
-
-def _message(found: Mapping[str, str]) -> Message:
-    return Message(
-        id=found["id"],
-        session_id=found["session_id"],
-        seq=int(found["seq"]),
-        role=validate.role(found["role"]),
-        content=found["content"],
-        created=found["created"],
-        status=validate.status(found["status"]),
-        model=found.get("model"),
-        usage=validate.load_json_object(found.get("usage")),
-        turn_id=found.get("turn_id"),
-        error=found.get("error"),
-    )
-
-
-def _hit(found: Mapping[str, str], terms: list[str]) -> SearchHit:
-    return SearchHit(
-        found["session_id"],
-        found["id"],
-        int(found["seq"]),
-        validate.role(found["role"]),
-        matching.snippet(found["content"], terms),
-        found["created"],
-    )

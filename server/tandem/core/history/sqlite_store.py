@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tandem.core.errors import InvalidArguments, NotFound, StoreError
-from tandem.core.history import export, matching, validate
+from tandem.core.history import export, matching, sqlite_rows, validate
 from tandem.core.history.models import (
     ContextRecord,
     Message,
@@ -103,16 +103,16 @@ class SqliteStore:
                     "UPDATE workspaces SET remote = ?, remote_key = ? WHERE id = ?",
                     (remote, remote_key(remote), ws_id),
                 )
-            return _workspace(self._workspace_row(db, ws_id))
+            return sqlite_rows.workspace(self._workspace_row(db, ws_id))
 
     def get_workspace(self, workspace_id: str) -> Workspace:
         with self._read() as db:
-            return _workspace(self._workspace_row(db, workspace_id))
+            return sqlite_rows.workspace(self._workspace_row(db, workspace_id))
 
     def list_workspaces(self) -> list[Workspace]:
         with self._read() as db:
             rows = db.execute("SELECT * FROM workspaces ORDER BY path").fetchall()
-        return [_workspace(row) for row in rows]
+        return [sqlite_rows.workspace(row) for row in rows]
 
     def find_workspaces_by_remote(self, remote: str) -> list[Workspace]:
         key = remote_key(validate.text(remote, "remote"))
@@ -120,7 +120,7 @@ class SqliteStore:
             rows = db.execute(
                 "SELECT * FROM workspaces WHERE remote_key = ? ORDER BY path", (key,)
             ).fetchall()
-        return [_workspace(row) for row in rows]
+        return [sqlite_rows.workspace(row) for row in rows]
 
     def _workspace_row(self, db: sqlite3.Connection, ws_id: str) -> sqlite3.Row:
         ws_id = validate.known_id(ws_id, "workspace")
@@ -146,7 +146,7 @@ class SqliteStore:
 
     def get_session(self, session_id: str) -> Session:
         with self._read() as db:
-            return _session(self._session_row(db, session_id))
+            return sqlite_rows.session(self._session_row(db, session_id))
 
     def list_sessions(self, workspace_id: str, include_archived: bool = False) -> list[Session]:
         validate.flag(include_archived, "include_archived")
@@ -157,7 +157,7 @@ class SqliteStore:
                 " ORDER BY updated DESC, created DESC, id",
                 (workspace_id, include_archived),
             ).fetchall()
-        return [_session(row) for row in rows]
+        return [sqlite_rows.session(row) for row in rows]
 
     def rename_session(self, session_id: str, title: str) -> Session:
         title = validate.text(title, "title")
@@ -167,13 +167,13 @@ class SqliteStore:
                 "UPDATE sessions SET title = ?, updated = ? WHERE id = ?",
                 (title, now(), session_id),
             )
-            return _session(self._session_row(db, session_id))
+            return sqlite_rows.session(self._session_row(db, session_id))
 
     def set_active_session(self, workspace_id: str, session_id: str) -> None:
         with self._write() as db:
             self._workspace_row(db, workspace_id)
-            session = _session(self._session_row(db, session_id))
-            _check_can_activate(session, workspace_id)
+            session = sqlite_rows.session(self._session_row(db, session_id))
+            validate.activatable(session, workspace_id)
             db.execute(
                 "INSERT OR REPLACE INTO active_sessions (workspace_id, session_id) VALUES (?, ?)",
                 (workspace_id, session_id),
@@ -187,7 +187,7 @@ class SqliteStore:
                 " WHERE a.workspace_id = ? AND s.archived = 0",
                 (workspace_id,),
             ).fetchone()
-        return None if row is None else _session(row)
+        return None if row is None else sqlite_rows.session(row)
 
     def _session_row(self, db: sqlite3.Connection, session_id: str) -> sqlite3.Row:
         session_id = validate.known_id(session_id, "session")
@@ -236,7 +236,7 @@ class SqliteStore:
             marks = ", ".join("?" * len(values))
             db.execute(f"INSERT INTO messages ({columns}) VALUES ({marks})", tuple(values.values()))
             _touch(db, session_id)
-            return _message(self._message_row(db, str(values["id"])))
+            return sqlite_rows.message(self._message_row(db, str(values["id"])))
 
     def _existing(self, db: sqlite3.Connection, message_id: str, session_id: str) -> Message | None:
         row = db.execute("SELECT * FROM messages WHERE id = ?", (message_id,)).fetchone()
@@ -244,7 +244,7 @@ class SqliteStore:
             return None
         if row["session_id"] != session_id:
             raise InvalidArguments(f"message id {message_id!r} is already used in another session")
-        return _message(row)
+        return sqlite_rows.message(row)
 
     def update_message(
         self,
@@ -265,17 +265,17 @@ class SqliteStore:
                     (*changes.values(), message_id),
                 )
                 _touch(db, row["session_id"])
-            return _message(self._message_row(db, message_id))
+            return sqlite_rows.message(self._message_row(db, message_id))
 
     def get_message(self, message_id: str) -> Message:
         with self._read() as db:
-            return _message(self._message_row(db, message_id))
+            return sqlite_rows.message(self._message_row(db, message_id))
 
     def messages(self, session_id: str, after_seq: int = 0) -> list[Message]:
         validate.count(after_seq, "after_seq", 0)
         with self._read() as db:
             self._session_row(db, session_id)
-            return _messages(db, session_id, after_seq)
+            return sqlite_rows.messages(db, session_id, after_seq)
 
     def _message_row(self, db: sqlite3.Connection, message_id: str) -> sqlite3.Row:
         message_id = validate.known_id(message_id, "message")
@@ -352,7 +352,7 @@ class SqliteStore:
             last = db.execute(
                 "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE session_id = ?", (session_id,)
             ).fetchone()[0]
-            _check_summary_seq(up_to_seq, last)
+            validate.summary_seq(up_to_seq, last)
             db.execute(
                 "INSERT OR REPLACE INTO summaries (session_id, up_to_seq, text, updated)"
                 " VALUES (?, ?, ?, ?)",
@@ -382,7 +382,7 @@ class SqliteStore:
     def delete_workspace(self, workspace_id: str) -> int:
         with self._write() as db:
             self._workspace_row(db, workspace_id)
-            deleted = _delete_sessions(db, workspace_id)
+            deleted = sqlite_rows.delete_sessions(db, workspace_id)
         self._checkpoint()
         return deleted
 
@@ -412,13 +412,13 @@ class SqliteStore:
                 " ORDER BY m.created DESC, m.seq DESC LIMIT ?",
                 (matching.fts_query(terms), workspace_id, include_archived, limit),
             ).fetchall()
-        return [_hit(row, terms) for row in rows]
+        return [sqlite_rows.hit(row, terms) for row in rows]
 
     def export_session(self, session_id: str, fmt: str) -> str:
         fmt = validate.export_format(fmt)
         with self._read() as db:
-            session = _session(self._session_row(db, session_id))
-            messages = _messages(db, session_id, 0)
+            session = sqlite_rows.session(self._session_row(db, session_id))
+            messages = sqlite_rows.messages(db, session_id, 0)
         return export.render(session, messages, fmt)
 
 
@@ -431,14 +431,6 @@ def _rollback(db: sqlite3.Connection) -> None:
             db.execute("ROLLBACK")
         except sqlite3.Error as error:
             log.warning("history store rollback failed: %s", error)
-
-
-def _messages(db: sqlite3.Connection, session_id: str, after_seq: int) -> list[Message]:
-    rows = db.execute(
-        "SELECT * FROM messages WHERE session_id = ? AND seq > ? ORDER BY seq",
-        (session_id, after_seq),
-    ).fetchall()
-    return [_message(row) for row in rows]
 
 
 def _touch(db: sqlite3.Connection, session_id: str) -> None:
@@ -458,79 +450,3 @@ def _message_changes(
     if error is not None:
         changes["error"] = validate.text(error, "error")
     return changes
-
-
-def _check_can_activate(session: Session, workspace_id: str) -> None:
-    if session.workspace_id != workspace_id:
-        raise InvalidArguments(f"session {session.id!r} belongs to another workspace")
-    if session.archived:
-        raise InvalidArguments(f"session {session.id!r} is archived")
-
-
-def _check_summary_seq(up_to_seq: int, last_seq: int) -> None:
-    if up_to_seq > last_seq:
-        raise InvalidArguments(
-            f"up_to_seq {up_to_seq} is past the session's last message ({last_seq})"
-        )
-
-
-def _delete_sessions(db: sqlite3.Connection, workspace_id: str) -> int:
-    in_workspace = "SELECT id FROM sessions WHERE workspace_id = :ws"
-    messages = f"SELECT id FROM messages WHERE session_id IN ({in_workspace})"
-    args = {"ws": workspace_id}
-    hashes = [
-        row[0]
-        for row in db.execute(
-            f"SELECT DISTINCT hash FROM context_files WHERE message_id IN ({messages})", args
-        )
-    ]
-    db.execute(f"DELETE FROM context_files WHERE message_id IN ({messages})", args)
-    db.execute(f"DELETE FROM contexts WHERE message_id IN ({messages})", args)
-    db.execute(f"DELETE FROM summaries WHERE session_id IN ({in_workspace})", args)
-    db.execute(f"DELETE FROM messages WHERE session_id IN ({in_workspace})", args)
-    db.execute("DELETE FROM active_sessions WHERE workspace_id = :ws", args)
-    deleted: int = db.execute("DELETE FROM sessions WHERE workspace_id = :ws", args).rowcount
-    db.executemany(
-        "DELETE FROM snapshots WHERE hash = :h"
-        " AND NOT EXISTS (SELECT 1 FROM context_files WHERE hash = :h)",
-        [{"h": digest} for digest in hashes],
-    )
-    # Merge the full-text index so deleted words leave its segments too.
-    db.execute("INSERT INTO messages_fts (messages_fts) VALUES ('optimize')")
-    return deleted
-
-
-def _workspace(row: sqlite3.Row) -> Workspace:
-    return Workspace(row["id"], row["path"], row["remote"], row["created"])
-
-
-def _session(row: sqlite3.Row) -> Session:
-    return Session(
-        row["id"],
-        row["workspace_id"],
-        row["title"],
-        row["created"],
-        row["updated"],
-        bool(row["archived"]),
-    )
-
-
-def _message(row: sqlite3.Row) -> Message:
-    return Message(
-        id=row["id"],
-        session_id=row["session_id"],
-        seq=row["seq"],
-        role=row["role"],
-        content=row["content"],
-        created=row["created"],
-        status=row["status"],
-        model=row["model"],
-        usage=validate.load_json_object(row["usage"]),
-        turn_id=row["turn_id"],
-        error=row["error"],
-    )
-
-
-def _hit(row: sqlite3.Row, terms: list[str]) -> SearchHit:
-    snippet = matching.snippet(row["content"], terms)
-    return SearchHit(row["session_id"], row["id"], row["seq"], row["role"], snippet, row["created"])

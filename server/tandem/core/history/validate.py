@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tandem.core.errors import InvalidArguments, NotFound
-from tandem.core.history.models import ROLES, STATUSES, Role, Status
+from tandem.core.history.models import ROLES, STATUSES, Role, Session, Status
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 _DIGEST = re.compile(r"^[A-Za-z0-9_.+/=-]{1,256}$")
@@ -114,3 +114,18 @@ def export_format(value: object) -> str:
     if value not in EXPORT_FORMATS:
         raise InvalidArguments(f"export format must be 'markdown' or 'json', got {value!r}")
     return value
+
+
+def activatable(session: Session, workspace_id: str) -> None:
+    """Only a live session of the workspace itself can be its active one."""
+    if session.workspace_id != workspace_id:
+        raise InvalidArguments(f"session {session.id!r} belongs to another workspace")
+    if session.archived:
+        raise InvalidArguments(f"session {session.id!r} is archived")
+
+
+def summary_seq(up_to_seq: int, last_seq: int) -> None:
+    if up_to_seq > last_seq:
+        raise InvalidArguments(
+            f"up_to_seq {up_to_seq} is past the session's last message ({last_seq})"
+        )
