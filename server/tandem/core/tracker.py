@@ -90,7 +90,9 @@ class WorkspaceTracker:
     # -- watching ----------------------------------------------------------------
 
     def _watch(self, folder: Folder, own_watcher: bool) -> None:
-        tasks = []
+        tasks: list[asyncio.Task[Any]] = []
+        if self.settings.workspace.watch == "off":
+            return
         if own_watcher:
             watcher = FolderWatcher(folder.path, folder.rules)
             tasks.append(self.tasks.run(self._run_watcher(folder, watcher), f"watch {folder.name}"))

@@ -108,6 +108,9 @@ def test_search_needs_every_word_ignoring_case_and_accents(history_store, two_wo
     assert hits[0].session_id == session.id
     assert "**Tokenizer**" in hits[0].snippet and "**café**" in hits[0].snippet
     assert history_store.search(a.id, "tokenizer missing") == []
+    plain = history_store.append_message(session.id, "user", "a plain CAFE in ascii")
+    found = history_store.search(a.id, "Café")
+    assert [h.message_id for h in found][:1] == [plain.id] and len(found) == 2
 
 
 def test_search_matches_word_prefixes_newest_first_with_a_limit(history_store, two_workspaces):

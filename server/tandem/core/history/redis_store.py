@@ -435,13 +435,11 @@ class RedisStore:
         sessions = [
             s for s in self._sessions_of(workspace_id) if include_archived or not s.archived
         ]
-        hits = [
-            redis_codec.hit(message, terms)
-            for message in self._candidates(sessions, terms)
-            if matching.matches(message["content"], terms)
+        found = [
+            m for m in self._candidates(sessions, terms) if matching.matches(m["content"], terms)
         ]
-        hits.sort(key=lambda hit: (hit.created, hit.seq), reverse=True)
-        return hits[:limit]
+        found.sort(key=lambda m: (m["created"], int(m["seq"])), reverse=True)
+        return [redis_codec.hit(message, terms) for message in found[:limit]]
 
     def _candidates(self, sessions: list[Session], terms: list[str]) -> list[dict[str, str]]:
         """Messages of the sessions that may match (filtered inside Redis)."""

@@ -1,4 +1,4 @@
-"""Command line: ``tandem serve | ask | context | history``."""
+"""``tandem serve``: the language server over stdio, TCP or WebSocket."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ import ipaddress
 import logging
 import sys
 
-from tandem import __version__
-
 LOOPBACK_HOSTS = {"localhost"}
 
 
-def _address(value: str) -> tuple[str, int]:
+def address(value: str) -> tuple[str, int]:
     host, _, port = value.rpartition(":")
     if not port.isdigit() or not 0 <= int(port) <= 65535:
         raise argparse.ArgumentTypeError(f"expected HOST:PORT or PORT, got {value!r}")
@@ -28,28 +26,24 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="tandem", description="A stateful AI workspace assistant for any LSP editor."
-    )
-    parser.add_argument("--version", action="version", version=f"tandem {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     serve = sub.add_parser("serve", help="run the language server (stdio by default)")
     transport = serve.add_mutually_exclusive_group()
     transport.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (default)")
-    transport.add_argument("--tcp", type=_address, metavar="[HOST:]PORT", help="listen on TCP")
-    transport.add_argument("--ws", type=_address, metavar="[HOST:]PORT", help="listen on WebSocket")
+    transport.add_argument("--tcp", type=address, metavar="[HOST:]PORT", help="listen on TCP")
+    transport.add_argument("--ws", type=address, metavar="[HOST:]PORT", help="listen on WebSocket")
     serve.add_argument("--log-file", help="write the log here (default: stderr)")
-    serve.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
-    serve.set_defaults(run=run_serve)
-    return parser
+    serve.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv: debug)")
+    serve.set_defaults(run=run)
 
 
 def setup_logging(log_file: str | None, verbose: int) -> None:
     """Logging goes to a file or stderr, never stdout (stdout is the LSP channel)."""
     level = logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
     handler: logging.Handler = (
-        logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler(sys.stderr)
+        logging.FileHandler(log_file, encoding="utf-8")
+        if log_file
+        else logging.StreamHandler(sys.stderr)
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
@@ -59,11 +53,11 @@ def setup_logging(log_file: str | None, verbose: int) -> None:
         logging.getLogger("pygls").setLevel(logging.WARNING)
 
 
-def run_serve(args: argparse.Namespace) -> int:
-    for address in (args.tcp, args.ws):
-        if address and not is_loopback(address[0]):
+def run(args: argparse.Namespace) -> int:
+    for where in (args.tcp, args.ws):
+        if where and not is_loopback(where[0]):
             print(
-                f"tandem: refusing to listen on {address[0]}: only loopback addresses are allowed",
+                f"tandem: refusing to listen on {where[0]}: only loopback addresses are allowed",
                 file=sys.stderr,
             )
             return 2
@@ -78,12 +72,3 @@ def run_serve(args: argparse.Namespace) -> int:
     else:
         server.start_io()
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "run", None):
-        parser.print_help()
-        return 2
-    return int(args.run(args))
