@@ -33,6 +33,7 @@ class Session:
     client: LanguageClient
     data_dir: Path
     notifications: dict[str, list[Any]] = field(default_factory=dict)
+    _waited: dict[str, int] = field(default_factory=dict)
 
     async def command(self, name: str, args: Any = None) -> Any:
         arguments = None if args is None else [args]
@@ -50,7 +51,9 @@ class Session:
         )
         return doc_uri
 
-    def edit(self, doc_uri: str, version: int, start: tuple[int, int], end: tuple[int, int], text: str) -> None:
+    def edit(
+        self, doc_uri: str, version: int, start: tuple[int, int], end: tuple[int, int], text: str
+    ) -> None:
         rng = types.Range(types.Position(*start), types.Position(*end))
         self.client.text_document_did_change(
             types.DidChangeTextDocumentParams(
@@ -58,6 +61,29 @@ class Session:
                 content_changes=[types.TextDocumentContentChangePartial(range=rng, text=text)],
             )
         )
+
+    async def wait_for_notification(self, method: str, timeout: float = 10.0) -> Any:
+        """The first notification of ``method`` not yet waited for."""
+        seen = self._waited.get(method, 0)
+        deadline = time.monotonic() + timeout
+        while len(self.notifications.get(method, [])) <= seen:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {method} notification within {timeout}s")
+            await asyncio.sleep(0.01)
+        self._waited[method] = seen + 1
+        return self.notifications[method][seen]
+
+    async def wait_transcript(
+        self, predicate: Callable[[list[Any]], bool], timeout: float = 10.0
+    ) -> list[Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            messages = (await self.command("tandem.getTranscript"))["messages"]
+            if messages and predicate(messages):
+                return messages
+            if time.monotonic() > deadline:
+                raise AssertionError(f"transcript never matched; last: {messages}")
+            await asyncio.sleep(0.05)
 
     async def state(self, folder: Path | None = None) -> Any:
         return await self.command("tandem.workspaceState", {"uri": uri(folder)} if folder else None)

@@ -36,6 +36,8 @@ def run_until(process, wanted: str) -> list[str]:
             break
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
+    for pipe in (process.stdin, process.stdout, process.stderr):
+        pipe.close()
     assert process.returncode == -signal.SIGKILL
     return seen
 

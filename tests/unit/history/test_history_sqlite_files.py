@@ -141,6 +141,11 @@ def test_an_empty_file_becomes_a_new_store(db_path):
     assert SqliteStore(db_path).list_workspaces() != []
 
 
+def test_a_missing_folder_is_named(tmp_path):
+    with pytest.raises(StoreError, match="does not exist"):
+        SqliteStore(tmp_path / "nowhere" / FILE_NAME)
+
+
 def test_a_folder_in_place_of_the_file_is_refused(db_path):
     db_path.mkdir()
     with pytest.raises(StoreError, match="not a regular file"):

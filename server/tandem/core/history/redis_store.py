@@ -8,8 +8,10 @@ append returns the stored message instead of adding a second one. Failures raise
 silently.
 
 Durability is the server's: run Redis with AOF (``appendonly yes``) to keep history
-across a Redis restart. Search scans the workspace's messages (see ``matching``);
-fine for personal histories, linear in their size. Key layout: ``redis_scripts``.
+across a Redis restart. Search is a scan of the workspace's messages: a Lua script
+keeps the candidates (plain case-insensitive substring test), Python applies the
+exact rule of ``matching``; linear in the history's size, fine for personal use.
+Key layout: ``redis_scripts``. Needs a standalone Redis (not a sharded Cluster).
 """
 
 from __future__ import annotations
@@ -85,7 +87,11 @@ class RedisStore:
             name: self._client.register_script(getattr(redis_scripts, name))
             for name in redis_scripts.NAMES
         }
-        self._check_server()
+        try:
+            self._check_server()
+        except BaseException:
+            self._client.close()
+            raise
 
     @_guarded
     def _check_server(self) -> None:

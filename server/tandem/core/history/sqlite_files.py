@@ -71,6 +71,8 @@ def check_usable(path: Path) -> None:
                 f"history store {path} is not a SQLite database (corrupt or foreign); "
                 "it was left untouched: move it aside to start a new history"
             )
+    if not path.parent.is_dir():
+        raise StoreError(f"cannot create history store {path}: its folder does not exist")
     if not _writable(path.parent):
         raise StoreError(f"cannot write history store {path}: its folder is read-only")
 
