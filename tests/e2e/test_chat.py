@@ -7,7 +7,6 @@ import asyncio
 import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
-
 from tests.support.gitrepo import make_repo
 from tests.support.lsp import start_tandem, uri
 from tests.support.model_stub import Malformed, SlowStream, Status
@@ -25,7 +24,9 @@ async def ready(s):
 
 async def test_chat_streams_and_sends_unsaved_text_and_history(tmp_path, model_stub, profile):
     repo = make_repo(tmp_path / "repo", {"app.py": APP})
-    async with start_tandem([repo], tmp_path / "data", profile, settings=settings_for(model_stub)) as s:
+    async with start_tandem(
+        [repo], tmp_path / "data", profile, settings=settings_for(model_stub)
+    ) as s:
         await ready(s)
         doc = s.open(repo / "app.py")
         s.edit(doc, 2, (5, 15), (5, 17), "42")
@@ -34,7 +35,11 @@ async def test_chat_streams_and_sends_unsaved_text_and_history(tmp_path, model_s
         body = model_stub.last_body()
         sent = "\n".join(m["content"] for m in body["messages"])
         assert "return x * 42" in sent and "return x * 21" not in sent
-        deltas = [d["delta"] for d in s.notifications["tandem/chatDelta"] if d["turnId"] == first["turnId"]]
+        deltas = [
+            d["delta"]
+            for d in s.notifications["tandem/chatDelta"]
+            if d["turnId"] == first["turnId"]
+        ]
         assert len(deltas) > 1 and "".join(deltas) == first["text"]
         assert first["usage"]["totalTokens"] > 0
         second = await s.command("tandem.chat", {"prompt": "and main?"})
@@ -45,7 +50,10 @@ async def test_chat_streams_and_sends_unsaved_text_and_history(tmp_path, model_s
         transcript = await s.command("tandem.getTranscript")
         statuses = [(m["role"], m["status"]) for m in transcript["messages"]]
         assert statuses == [("user", "complete"), ("assistant", "complete")] * 2
-        assert transcript["messages"][1]["usage"]["total_tokens"] > 0 or transcript["messages"][1]["usage"]
+        assert (
+            transcript["messages"][1]["usage"]["total_tokens"] > 0
+            or transcript["messages"][1]["usage"]
+        )
 
 
 async def test_selection_and_code_action(tmp_path, model_stub):

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from tests.support.gitrepo import git, make_repo
 from tests.support.lsp import start_tandem, uri
 
@@ -27,7 +26,9 @@ async def test_unsaved_incremental_edit_is_what_state_and_view_report(tmp_path, 
         await s.wait_state(lambda st: tracked(st) == 1)
         doc = s.open(repo / "app.py")
         s.edit(doc, 2, (1, 11), (1, 12), "42")
-        state = await s.wait_state(lambda st: st["openDocuments"] and st["openDocuments"][0]["version"] == 2)
+        state = await s.wait_state(
+            lambda st: st["openDocuments"] and st["openDocuments"][0]["version"] == 2
+        )
         assert state["openDocuments"] == [{"uri": doc, "version": 2, "dirty": True}]
         view = await s.command("tandem.fileView", {"uri": doc})
         assert view["text"] == "def main():\n    return 42\n"
@@ -47,7 +48,9 @@ async def test_file_written_by_another_process_shows_up(tmp_path, client_watch):
 
             s.client.workspace_did_change_watched_files(
                 types.DidChangeWatchedFilesParams(
-                    changes=[types.FileEvent(uri=uri(repo / "b.py"), type=types.FileChangeType.Created)]
+                    changes=[
+                        types.FileEvent(uri=uri(repo / "b.py"), type=types.FileChangeType.Created)
+                    ]
                 )
             )
         state = await s.wait_state(lambda st: tracked(st) == 2)
@@ -65,7 +68,11 @@ async def test_commit_stage_and_checkout_are_reflected(tmp_path):
         assert folder_of(state, repo)["branch"] == "main"
         (repo / "a.py").write_text("a = 2\n")
         git(repo, "add", "a.py")
-        await s.wait_state(lambda st: folder_of(st, repo)["changedFiles"] == [{"path": "a.py", "status": "modified"}])
+        await s.wait_state(
+            lambda st: (
+                folder_of(st, repo)["changedFiles"] == [{"path": "a.py", "status": "modified"}]
+            )
+        )
         git(repo, "commit", "-q", "-m", "second")
         state = await s.wait_state(lambda st: folder_of(st, repo)["head"] != first_head)
         assert folder_of(state, repo)["changedFiles"] == []
@@ -97,13 +104,14 @@ async def test_surrogate_pair_edit_in_utf16_and_utf8_sessions(tmp_path):
     (folder / "e.py").write_text("s = '😀x'\n")
     # utf-16: the emoji is two code units, so 'x' starts at character 7
     async with start_tandem([folder], tmp_path / "d1", encodings=["utf-16"]) as s:
+        assert s.server_capabilities.capabilities.position_encoding == "utf-16"
         doc = s.open(folder / "e.py")
         s.edit(doc, 2, (0, 7), (0, 8), "y")
         view = await s.command("tandem.fileView", {"uri": doc})
         assert view["text"] == "s = '😀y'\n"
     # utf-8: the emoji is four bytes, so 'x' starts at character 9
     async with start_tandem([folder], tmp_path / "d2", encodings=["utf-8", "utf-16"]) as s:
-        assert s.client.protocol.position_encoding == "utf-8" or True
+        assert s.server_capabilities.capabilities.position_encoding == "utf-8"
         doc = s.open(folder / "e.py")
         s.edit(doc, 2, (0, 9), (0, 10), "z")
         view = await s.command("tandem.fileView", {"uri": doc})

@@ -34,6 +34,8 @@ class Session:
     data_dir: Path
     notifications: dict[str, list[Any]] = field(default_factory=dict)
     _waited: dict[str, int] = field(default_factory=dict)
+    server_capabilities: Any = None
+    """The ``InitializeResult`` the server answered with."""
 
     async def command(self, name: str, args: Any = None) -> Any:
         arguments = None if args is None else [args]
@@ -141,7 +143,7 @@ async def start_tandem(
     if encodings is not None:
         caps.general = types.GeneralClientCapabilities(position_encodings=encodings)
     ws_folders = [types.WorkspaceFolder(uri=uri(f), name=f.name) for f in folders]
-    await client.initialize_session(
+    session.server_capabilities = await client.initialize_session(
         types.InitializeParams(
             capabilities=caps,
             workspace_folders=ws_folders or None,

@@ -7,9 +7,7 @@ import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tandem.core.errors import InvalidArguments
 from tandem.core.settings import Settings, WorkspaceSettings
@@ -27,7 +25,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     ask = sub.add_parser("ask", help="ask a question about the workspace; streams the answer")
     _common(ask)
     ask.add_argument("--session", help="continue this session (default: the active one)")
-    ask.add_argument("--dry-run", action="store_true", help="print the request instead of sending it")
+    ask.add_argument(
+        "--dry-run", action="store_true", help="print the request instead of sending it"
+    )
     ask.set_defaults(run=run_ask)
 
 
@@ -119,5 +119,3 @@ async def _ask(args: argparse.Namespace) -> int:
         return 1
     print(f"[session {result.session_id}]", file=sys.stderr)
     return 0
-
-

@@ -37,7 +37,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = HistorySettings(backend="redis", redisUrl=args.redis) if args.redis else HistorySettings()
+    settings = (
+        HistorySettings(backend="redis", redisUrl=args.redis) if args.redis else HistorySettings()
+    )
     store = open_store(settings, data_dir())
     try:
         return _run(store, args)
@@ -51,7 +53,9 @@ def _run(store: HistoryStore, args: argparse.Namespace) -> int:
     out = sys.stdout
     if args.action == "list":
         active = store.get_active_session(ws.id)
-        out.write(format_sessions(store.list_sessions(ws.id, args.all), active.id if active else None))
+        out.write(
+            format_sessions(store.list_sessions(ws.id, args.all), active.id if active else None)
+        )
     elif args.action in ("show", "export"):
         session = _session(store, ws.id, args.session)
         if args.action == "show":

@@ -33,7 +33,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     transport.add_argument("--tcp", type=address, metavar="[HOST:]PORT", help="listen on TCP")
     transport.add_argument("--ws", type=address, metavar="[HOST:]PORT", help="listen on WebSocket")
     serve.add_argument("--log-file", help="write the log here (default: stderr)")
-    serve.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv: debug)")
+    serve.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more logging (-vv: debug)"
+    )
     serve.set_defaults(run=run)
 
 

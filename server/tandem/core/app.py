@@ -58,7 +58,9 @@ class FolderSpec:
 
 
 class Tandem:
-    def __init__(self, data_dir: Path, notifier: Notifier, settings: Settings | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, notifier: Notifier, settings: Settings | None = None
+    ) -> None:
         self.data_dir = data_dir
         self.notifier = notifier
         self.settings = settings or Settings()
@@ -203,7 +205,11 @@ class Tandem:
         return state
 
     def _folders(self, folder: Path | None) -> list[Any]:
-        return [f for f in self.workspace.folders.values() if folder is None or f.path == folder.resolve()]
+        return [
+            f
+            for f in self.workspace.folders.values()
+            if folder is None or f.path == folder.resolve()
+        ]
 
     async def file_view(self, path: Path) -> FileView:
         return await self.tracker.file_view(path)

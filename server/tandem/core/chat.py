@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tandem.core.context.manifest import summary as manifest_summary
 from tandem.core.context.assemble import Assembled
+from tandem.core.context.manifest import summary as manifest_summary
 from tandem.core.context.service import REQUEST_KEY, ContextService, Focus, request_hash
 from tandem.core.errors import ModelError
 from tandem.core.history.models import Message
@@ -84,10 +84,10 @@ class ChatService:
     def cancel(self, turn_id: str | None = None, session_id: str | None = None) -> bool:
         cancelled = False
         for turn in list(self.running.values()):
-            if turn_id in (None, turn.turn_id) and session_id in (None, turn.session_id):
-                if turn.task is not None and not turn.task.done():
-                    turn.task.cancel()
-                    cancelled = True
+            matches = turn_id in (None, turn.turn_id) and session_id in (None, turn.session_id)
+            if matches and turn.task is not None and not turn.task.done():
+                turn.task.cancel()
+                cancelled = True
         return cancelled
 
     async def chat(self, prompt: str, session_id: str, focus: Focus) -> TurnResult:
@@ -106,7 +106,9 @@ class ChatService:
         await asyncio.to_thread(
             store.append_message, turn.session_id, "user", prompt, "complete", turn_id=turn.turn_id
         )
-        assembled = await self._context.assemble(prompt, turn.session_id, focus, exclude_turn=turn.turn_id)
+        assembled = await self._context.assemble(
+            prompt, turn.session_id, focus, exclude_turn=turn.turn_id
+        )
         manifest = manifest_summary(assembled.manifest)
         model = self._model()
         reply = await asyncio.to_thread(
@@ -132,7 +134,12 @@ class ChatService:
         store.record_context(reply.id, {**assembled.manifest, REQUEST_KEY: digest}, hashes)
 
     async def _stream(
-        self, turn: Turn, reply: Message, messages: list[dict[str, str]], manifest: dict[str, Any], model: ModelClient
+        self,
+        turn: Turn,
+        reply: Message,
+        messages: list[dict[str, str]],
+        manifest: dict[str, Any],
+        model: ModelClient,
     ) -> TurnResult:
         store = self._store()
         saver = _Saver(store, reply.id)
@@ -150,7 +157,9 @@ class ChatService:
             _uncancel()
             await saver.settle()
             text = "".join(turn.text)
-            await asyncio.to_thread(store.update_message, reply.id, content=text, status="cancelled")
+            await asyncio.to_thread(
+                store.update_message, reply.id, content=text, status="cancelled"
+            )
             self._status(turn, "cancelled")
             return TurnResult(turn.session_id, turn.turn_id, text, "cancelled", None, manifest)
         except ModelError as error:
@@ -161,7 +170,9 @@ class ChatService:
             )
             self._status(turn, "error", message=str(error))
             self._notifier.show_message("error", f"Tandem: {error}")
-            return TurnResult(turn.session_id, turn.turn_id, text, "error", None, manifest, str(error))
+            return TurnResult(
+                turn.session_id, turn.turn_id, text, "error", None, manifest, str(error)
+            )
         await saver.settle()
         usage = _usage(result.usage)
         await asyncio.to_thread(
@@ -193,7 +204,6 @@ class _Saver:
             asyncio.to_thread(self.store.update_message, self.message_id, content=text)
         )
 
-
     async def settle(self) -> None:
         """Wait for a save in flight, so it cannot land after the final one."""
         if self.pending is not None:
@@ -217,5 +227,9 @@ def _usage(raw: dict[str, Any] | None) -> dict[str, int] | None:
     }
 
 
-def focus_for(path: Path | None, selection: tuple[tuple[int, int], tuple[int, int]] | None, diagnostics: list[str] | None = None) -> Focus:
+def focus_for(
+    path: Path | None,
+    selection: tuple[tuple[int, int], tuple[int, int]] | None,
+    diagnostics: list[str] | None = None,
+) -> Focus:
     return Focus(path=path, selection=selection, diagnostics=diagnostics or [])

@@ -87,4 +87,3 @@ class DocumentStore:
 
     def __len__(self) -> int:
         return len(self._docs)
-

@@ -225,4 +225,3 @@ def data_dir() -> Path:
     """Where Tandem keeps history and indexes: ``TANDEM_DATA_DIR``, else the user data dir."""
     configured = os.environ.get("TANDEM_DATA_DIR")
     return Path(configured) if configured else Path(user_data_dir("tandem", appauthor=False))
-

@@ -107,9 +107,7 @@ class WorkspaceTracker:
 
     async def _run_watcher(self, folder: Folder, watcher: FolderWatcher) -> None:
         async def on_changes(events: list[FileEvent]) -> None:
-            await self.apply_changes(
-                (folder.path / e.rel_path, e.kind) for e in events
-            )
+            await self.apply_changes((folder.path / e.rel_path, e.kind) for e in events)
             if watcher.degraded_reason:
                 self.degraded[folder.path] = watcher.degraded_reason
 
@@ -128,7 +126,9 @@ class WorkspaceTracker:
             if folder is not None:
                 await self._apply_folder_changes(folder, items)
 
-    async def _apply_folder_changes(self, folder: Folder, items: list[tuple[str, ChangeKind]]) -> None:
+    async def _apply_folder_changes(
+        self, folder: Folder, items: list[tuple[str, ChangeKind]]
+    ) -> None:
         if any(folder.rules.is_rules_file(rel) for rel, _ in items):
             folder.rules = await asyncio.to_thread(self._load_rules, folder.path)
             await self._rescan(folder)
@@ -239,9 +239,7 @@ class WorkspaceTracker:
 
     def state(self, folder_path: Path | None = None) -> dict[str, Any]:
         """What Tandem believes, as the JSON ``tandem.workspaceState`` returns."""
-        folders = [
-            f for f in self.workspace.folders.values() if folder_path in (None, f.path)
-        ]
+        folders = [f for f in self.workspace.folders.values() if folder_path in (None, f.path)]
         docs = [d for d in self.workspace.documents if _in_any(d, folders, folder_path)]
         return {
             "folders": [_folder_json(f, self.degraded.get(f.path)) for f in folders],
@@ -318,7 +316,9 @@ def _stat_all(folder: Folder, rels: list[str], limit: int) -> dict[str, FileStat
         except OSError:
             out[rel] = None
             continue
-        out[rel] = FileStat(size=st.st_size, mtime_ns=st.st_mtime_ns) if st.st_size <= limit else None
+        out[rel] = (
+            FileStat(size=st.st_size, mtime_ns=st.st_mtime_ns) if st.st_size <= limit else None
+        )
     return out
 
 

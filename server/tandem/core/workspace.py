@@ -87,9 +87,9 @@ class Workspace:
         """The innermost folder that owns ``path``."""
         best: Folder | None = None
         for folder in self.folders.values():
-            if path == folder.path or folder.path in path.parents:
-                if best is None or len(folder.path.parts) > len(best.path.parts):
-                    best = folder
+            owns = path == folder.path or folder.path in path.parents
+            if owns and (best is None or len(folder.path.parts) > len(best.path.parts)):
+                best = folder
         return best
 
     def confine(self, path: Path) -> Path:

@@ -48,7 +48,9 @@ async def ask_about_selection(ls: TandemServer, args: AskArgs) -> dict[str, Any]
     return await _turn(ls, question, args.sessionId, where)
 
 
-async def _turn(ls: TandemServer, prompt: str, session_id: str | None, where: Focus) -> dict[str, Any]:
+async def _turn(
+    ls: TandemServer, prompt: str, session_id: str | None, where: Focus
+) -> dict[str, Any]:
     token = ls.protocol.take_work_done_token()
     progress = _Progress(ls, token)
     progress.begin()
@@ -70,11 +72,16 @@ class _Progress:
         if self.token is None:
             return
         progress = self.ls.work_done_progress
-        progress.begin(self.token, types.WorkDoneProgressBegin(title="Tandem", message="thinking", cancellable=True))
+        progress.begin(
+            self.token,
+            types.WorkDoneProgressBegin(title="Tandem", message="thinking", cancellable=True),
+        )
         task = asyncio.current_task()
         future = progress.tokens.get(self.token)
         if future is not None and task is not None:
-            future.add_done_callback(lambda f: task.cancel() if f.cancelled() and not task.done() else None)
+            future.add_done_callback(
+                lambda f: task.cancel() if f.cancelled() and not task.done() else None
+            )
 
     def end(self) -> None:
         if self.token is None:
@@ -88,7 +95,9 @@ async def cancel(ls: TandemServer, args: CancelArgs) -> dict[str, Any]:
 
 
 async def preview_context(ls: TandemServer, args: PreviewArgs) -> dict[str, Any]:
-    assembled = await ls.tandem.preview(args.prompt, args.sessionId, focus(args.uri, args.range), args.budget)
+    assembled = await ls.tandem.preview(
+        args.prompt, args.sessionId, focus(args.uri, args.range), args.budget
+    )
     return {
         "messages": assembled.messages,
         "manifest": assembled.manifest,

@@ -35,7 +35,9 @@ def register(ls: TandemServer) -> None:
         wants = ls.tandem.settings.workspace.watch
         can = bool(
             get_capability(
-                params.capabilities, "workspace.did_change_watched_files.dynamic_registration", False
+                params.capabilities,
+                "workspace.did_change_watched_files.dynamic_registration",
+                False,
             )
         )
         ls.client_watches = wants == "client" or (wants == "auto" and can)

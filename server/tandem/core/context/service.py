@@ -19,6 +19,7 @@ from typing import Any
 
 from tandem.core.context.assemble import Assembled, assemble
 from tandem.core.context.delta import content_hash
+from tandem.core.context.git_items import is_demoted
 from tandem.core.context.index import WorkspaceIndex
 from tandem.core.context.inputs import (
     BufferView,
@@ -31,7 +32,6 @@ from tandem.core.context.inputs import (
 )
 from tandem.core.context.planner import Budget
 from tandem.core.context.ranking import Signals, rank_context
-from tandem.core.context.git_items import is_demoted
 from tandem.core.context.sections import sent_hash
 from tandem.core.context.tokens import TokenCounter, encoding_for_model
 from tandem.core.errors import ContextError
@@ -185,24 +185,28 @@ class ContextService:
     ) -> dict[Path, Signals]:
         """Per folder: the editor's signals, in that folder's own relative paths."""
         out = {}
-        changed_by_folder = {
-            p: list(f.changed_paths()) for p, f in self.tracker.workspace.folders.items()
-        }
+        sel_lines = (selection.start_line - 1, selection.end_line - 1) if selection else None
         for path, folder in self.tracker.workspace.folders.items():
-            strip = (
-                (lambda s: s.removeprefix(f"{folder.name}/"))
-                if len(self.tracker.workspace.folders) > 1
-                else (lambda s: s)
-            )
-            sel_lines = (selection.start_line - 1, selection.end_line - 1) if selection else None
+            own = self._own_paths(folder)
             out[path] = Signals(
-                active_path=strip(active) if active else None,
-                selection_path=strip(selection.path) if selection else None,
+                active_path=own(active),
+                selection_path=own(selection.path if selection else None),
                 selection_lines=sel_lines,
-                open_paths=[strip(b.path) for b in buffers],
-                changed_paths=changed_by_folder[path],
+                open_paths=[p for b in buffers if (p := own(b.path))],
+                changed_paths=list(folder.changed_paths()),
             )
         return out
+
+    def _own_paths(self, folder: Folder) -> Callable[[str | None], str | None]:
+        """Maps a label back to ``folder``'s relative path (None if another folder's)."""
+        prefix = f"{folder.name}/" if len(self.tracker.workspace.folders) > 1 else ""
+
+        def own(label: str | None) -> str | None:
+            if label is None or not label.startswith(prefix):
+                return None
+            return label[len(prefix) :]
+
+        return own
 
     def _code(self, prompt: str, signals: dict[Path, Signals]) -> list[CodeCandidate]:
         candidates: list[CodeCandidate] = []
