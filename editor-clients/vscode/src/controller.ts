@@ -22,6 +22,7 @@ import {
   type ChatStatusParams,
   Commands,
   ErrorCodes,
+  type ListModelsResult,
   type ListSessionsResult,
   type PreviewContextResult,
   type ResetResult,
@@ -151,7 +152,6 @@ export class ChatController {
     if (question === undefined) return;
     const args: AskAboutSelectionArgs = { uri: editor.uri, range: editor.selection };
     if (question.trim() !== "") args.question = question.trim();
-    await this.host.revealChat(true);
     await this.runTracked(() => this.request<ChatResult>(Commands.askAboutSelection, args));
   }
 
@@ -255,6 +255,23 @@ export class ChatController {
     });
   }
 
+  /** "Tandem: Select Model": the endpoint's models; the choice goes to `tandem.model.name`. */
+  async selectModel(): Promise<void> {
+    await this.guard(async () => {
+      const { models } = await this.api.command<ListModelsResult>(Commands.listModels, {});
+      if (models.length === 0) {
+        this.host.showInfo("Tandem: the endpoint lists no models.");
+        return;
+      }
+      const current = this.serverStatus?.model;
+      const items = models.map((id) => ({ id, label: id, description: id === current ? "current" : undefined }));
+      const chosen = await this.host.pick(items, "The model Tandem asks");
+      if (chosen === undefined) return;
+      await this.host.updateSetting("model.name", chosen);
+      await this.refreshStatus();
+    });
+  }
+
   // ----- context -----
 
   /** "Tandem: Show Context": the request Tandem would send, as a markdown document. */
@@ -279,7 +296,7 @@ export class ChatController {
       const preview = await this.preview(turn.prompt, false);
       markdown =
         "_Assembled now for the same question; the workspace may have changed since._\n\n" +
-        formatPreview(preview, turn.prompt);
+        formatPreview(preview, turn.prompt, false);
     } catch (error) {
       markdown = `Could not assemble the context: ${this.describe(error)}`;
     }

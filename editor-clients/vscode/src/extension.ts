@@ -62,6 +62,7 @@ function registerCommands(
     "tandem-vscode.switchSession": () => chat.pickSession(),
     "tandem-vscode.resetWorkspace": () => chat.resetWorkspace(),
     "tandem-vscode.showContext": () => chat.showContext(),
+    "tandem-vscode.selectModel": () => chat.selectModel(),
     "tandem-vscode.restartServer": () => server.restart(),
     "tandem-vscode.setApiKey": () => setApiKey(context, server),
     "tandem-vscode.clearApiKey": async () => {

@@ -36,30 +36,41 @@ function str(item: Item, ...keys: string[]): string | undefined {
   return undefined;
 }
 
-/** "12-30" from `{start, end}` ranges (0-based LSP lines), `lines: [a, b]` or `startLine/endLine`. */
+/**
+ * "lines 12-30" from `lines: [a, b]` (1-based, the server's manifest), `{start, end}`
+ * LSP ranges (0-based), `startLine/endLine`, or one `line`.
+ */
 export function lineSpan(item: Item): string | undefined {
+  const lines = item.lines;
+  if (Array.isArray(lines) && lines.length === 2) {
+    return lines[0] === lines[1] ? `line ${lines[0]}` : `lines ${lines[0]}-${lines[1]}`;
+  }
   const range = item.range;
   if (isObject(range) && isObject(range.start) && isObject(range.end)) {
     const start = Number(range.start.line) + 1;
     const end = Number(range.end.line) + 1;
     return start === end ? `line ${start}` : `lines ${start}-${end}`;
   }
-  const lines = item.lines;
-  if (Array.isArray(lines) && lines.length === 2) return `lines ${lines[0]}-${lines[1]}`;
   const start = str(item, "startLine");
   const end = str(item, "endLine");
   if (start && end) return `lines ${start}-${end}`;
-  return undefined;
+  const line = str(item, "line");
+  return line ? `line ${line}` : undefined;
 }
 
-/** One markdown bullet for an item of the manifest. */
+/**
+ * One markdown bullet for an item of the manifest:
+ * `path` · lines · section · mode · tokens · (why or reason).
+ */
 export function formatItem(item: Item): string {
-  const where = str(item, "path", "uri", "file", "name", "title") ?? str(item, "section", "kind") ?? "item";
+  const where = str(item, "path", "uri", "file", "name", "title", "section", "kind") ?? "item";
   const parts = [`\`${where}\``];
   const span = lineSpan(item);
   if (span) parts.push(span);
-  const kind = str(item, "section", "kind");
-  if (kind && kind !== where) parts.push(kind);
+  const section = str(item, "section", "kind");
+  if (section && section !== where) parts.push(section);
+  const mode = str(item, "mode");
+  if (mode) parts.push(mode);
   const tokens = str(item, "tokens");
   if (tokens) parts.push(`${Number(tokens).toLocaleString("en-US")} tokens`);
   const reason = str(item, "reason", "why");
@@ -67,28 +78,38 @@ export function formatItem(item: Item): string {
   return `- ${parts.join(" · ")}`;
 }
 
+/** A redaction: where, and what kind of secret (never the secret itself). */
+export function formatRedaction(item: Item): string {
+  const where = str(item, "path", "section") ?? "request";
+  const parts = [`\`${where}\``];
+  const span = lineSpan(item);
+  if (span) parts.push(span);
+  const kind = str(item, "kind");
+  if (kind) parts.push(kind);
+  return `- ${parts.join(" · ")}`;
+}
+
 function itemsOf(value: unknown): Item[] {
   return Array.isArray(value) ? value.filter(isObject) : [];
 }
 
-function section(title: string, items: Item[]): string[] {
-  return items.length === 0 ? [] : [`### ${title}`, "", ...items.map(formatItem), ""];
+function section(title: string, items: Item[], format: (item: Item) => string = formatItem): string[] {
+  return items.length === 0 ? [] : [`### ${title}`, "", ...items.map(format), ""];
 }
 
-/** A markdown page for one `tandem.previewContext` answer. */
-export function formatPreview(preview: PreviewContextResult, prompt: string): string {
+/** A markdown page for one `tandem.previewContext` answer (`heading`: start with the question). */
+export function formatPreview(preview: PreviewContextResult, prompt: string, heading = true): string {
   const manifest = isObject(preview.manifest) ? preview.manifest : {};
   const included = itemsOf(manifest.included ?? manifest.items ?? manifest.sections);
   const dropped = itemsOf(manifest.dropped);
   const redactions = itemsOf(manifest.redactions ?? manifest.redacted);
   const lines = [
-    `## Context for: ${prompt.split("\n")[0]}`,
-    "",
+    ...(heading ? [`## Context for: ${prompt.split("\n")[0]}`, ""] : []),
     `${n(preview.totalTokens)} of ${n(preview.budget)} tokens in ${plural(preview.messages.length, "message")}.`,
     "",
     ...section("Included", included),
     ...section("Dropped", dropped),
-    ...section("Redacted", redactions),
+    ...section("Redacted", redactions, formatRedaction),
   ];
   if (included.length + dropped.length + redactions.length === 0 && preview.manifest != null) {
     lines.push("```json", JSON.stringify(preview.manifest, null, 2), "```", "");

@@ -41,6 +41,8 @@ export interface Host {
   insertAtCursor(text: string): Promise<boolean>;
   openMarkdown(content: string): Promise<void>;
   revealChat(preserveFocus: boolean): Promise<void>;
+  /** Writes a `tandem.*` setting where it is set now (workspace or user settings). */
+  updateSetting(key: string, value: unknown): Promise<void>;
 }
 
 /** A JSON-RPC error from the server (or "not running"), with its code and `data.kind`. */

@@ -114,6 +114,11 @@ export interface StatusResult {
   index?: { state: string; files: number; chunks: number };
 }
 
+export interface ListModelsResult {
+  endpoint: string | null;
+  models: string[];
+}
+
 export interface SessionInfo {
   id: string;
   title: string | null;
@@ -138,6 +143,8 @@ export interface TranscriptMessage {
   usage: Usage | null;
   turnId: string | null;
   error: string | null;
+  /** The context summary of an answer, when the server includes it. */
+  manifest?: ManifestSummary | null;
 }
 
 export interface Transcript {

@@ -1,5 +1,6 @@
 /** Turns a stored transcript into the chat view's turns. */
 
+import { formatSummary } from "./manifest";
 import type { TranscriptMessage, Usage } from "./protocol";
 import type { TurnState, TurnView } from "./viewMessages";
 
@@ -41,6 +42,8 @@ export function turnsFromTranscript(messages: readonly TranscriptMessage[]): Tur
       if (message.error) turn.error = message.error;
       const footer = answerFooter(message.model, message.usage);
       if (footer) turn.footer = footer;
+      const context = formatSummary(message.manifest);
+      if (context) turn.context = context;
     }
   }
   return turns;

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from tests.support.gitrepo import make_repo
+from tests.support.model_stub import ModelStub
 
 pynvim = pytest.importorskip("pynvim")
 
@@ -134,6 +135,13 @@ def nvim_bin() -> str:
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     return make_repo(tmp_path / "ws", {"app.py": APP, "README.md": "# demo\n"})
+
+
+@pytest.fixture
+def model() -> Iterator[ModelStub]:
+    """The HTTP model stub; ``model.settings`` points Tandem at it."""
+    with ModelStub() as stub:
+        yield stub
 
 
 @pytest.fixture

@@ -66,19 +66,20 @@ def tools() -> dict[str, str]:
 
 
 def test_chat_in_real_vscode(tools: dict[str, str], tmp_path: Path) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(ARTIFACTS / "e2e", ignore_errors=True)
+    (ARTIFACTS / "e2e").mkdir(parents=True)
     env = {
         **os.environ,
         **tools,
         "TANDEM_E2E_VSIX": str(VSIX),
         "TANDEM_E2E_PYTHON": sys.executable,
         "TANDEM_E2E_REPO": str(ROOT),
-        "TANDEM_E2E_ARTIFACTS": str(ARTIFACTS),
+        "TANDEM_E2E_ARTIFACTS": str(ARTIFACTS / "e2e"),
         "TANDEM_E2E_TMP": str(tmp_path),
         "TANDEM_CHROMIUM": str(CHROMIUM),
     }
     result = _run(["npm", "run", "--silent", "test:e2e"], timeout=600, env=env)
-    (ARTIFACTS / "e2e-output.txt").write_text(result.stdout + "\n" + result.stderr)
+    (ARTIFACTS / "e2e" / "output.txt").write_text(result.stdout + "\n" + result.stderr)
     assert result.returncode == 0, (
         f"the VS Code end-to-end run failed (screenshots and logs in {ARTIFACTS}):\n"
         f"{result.stdout[-12000:]}\n{result.stderr[-4000:]}"

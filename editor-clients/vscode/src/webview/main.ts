@@ -30,6 +30,7 @@ interface Rendered {
 }
 
 const turns = new Map<string, Rendered>();
+const FINISHED: ReadonlySet<TurnView["state"]> = new Set(["complete", "cancelled", "error", "partial"]);
 let frame: number | undefined;
 
 const STATE_LABEL: Record<TurnView["state"], string> = {
@@ -93,8 +94,8 @@ function paint(turn: Rendered): void {
   error.textContent = view.error ?? "";
   error.hidden = !view.error;
   const context = root.querySelector<HTMLDetailsElement>(".context")!;
-  context.hidden = !view.context;
-  context.querySelector(".context-summary")!.textContent = `Context: ${view.context ?? ""}`;
+  context.hidden = !view.context && !FINISHED.has(view.state);
+  context.querySelector(".context-summary")!.textContent = view.context ? `Context: ${view.context}` : "Context";
   const footer = root.querySelector<HTMLElement>(".turn-footer")!;
   footer.textContent = view.footer ?? "";
   footer.hidden = !view.footer;

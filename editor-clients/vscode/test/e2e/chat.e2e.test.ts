@@ -7,7 +7,7 @@
  * TANDEM_E2E_ARTIFACTS after every step and on failure.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -40,6 +40,28 @@ async function makeWorkspace(dir: string): Promise<void> {
   await git("init", "-q", "-b", "main");
   await git("add", ".");
   await git("commit", "-qm", "initial");
+}
+
+/** The extension's "Tandem" output channel, as code-server logs it. */
+function outputLog(tmp: string): { path: string; tail: string } {
+  const logs = join(tmp, "code-server", "user-data", "logs");
+  const found = existsSync(logs)
+    ? readdirSync(logs, { recursive: true, encoding: "utf8" }).find((f) => f.endsWith(join("tandem.tandem-vscode", "Tandem.log")))
+    : undefined;
+  if (found === undefined) return { path: "(none)", tail: "" };
+  const path = join(logs, found);
+  return { path, tail: readFileSync(path, "utf8").split("\n").slice(-60).join("\n") };
+}
+
+/** Copies the logs next to the screenshots. */
+function collectLogs(tmp: string, artifacts: string): void {
+  const files: [string, string][] = [
+    [outputLog(tmp).path, "tandem-output.log"],
+    [join(tmp, "tandem-server.log"), "tandem-server.log"],
+    [join(tmp, "model-stub.log"), "model-stub.log"],
+    [join(tmp, "code-server", "logs", "code-server.log"), "code-server.log"],
+  ];
+  for (const [from, to] of files) if (existsSync(from)) copyFileSync(from, join(artifacts, to));
 }
 
 describe("Tandem in VS Code", { timeout: 300_000 }, () => {
@@ -88,10 +110,14 @@ describe("Tandem in VS Code", { timeout: 300_000 }, () => {
     await browser?.close();
     await codeServer?.process.stop();
     await model?.stop();
+    collectLogs(tmp, artifacts);
   });
+
+  let serverStarted = false;
 
   /** Runs a step, with a screenshot after it (named "failed-..." when it fails). */
   async function step(name: string, body: () => Promise<void>): Promise<void> {
+    if (!serverStarted && name !== "started") throw new Error("the Tandem server never started (see the first test)");
     try {
       await body();
       await wb.screenshot(name);
@@ -103,7 +129,13 @@ describe("Tandem in VS Code", { timeout: 300_000 }, () => {
 
   test("the server starts and the status bar shows the model", () =>
     step("started", async () => {
-      await wb.waitStatus(/stub-model · idle/, 60_000);
+      try {
+        await wb.waitStatus(/stub-model · idle/, 60_000);
+      } catch (error) {
+        const log = outputLog(tmp);
+        throw new Error(`${String(error)}\n--- Tandem output (${log.path}) ---\n${log.tail}`);
+      }
+      serverStarted = true;
     }));
 
   test("an answer streams into the chat, and the model saw the unsaved edit", () =>
@@ -120,6 +152,8 @@ describe("Tandem in VS Code", { timeout: 300_000 }, () => {
       assert.match((await turn.locator(".markdown").textContent()) ?? "", /main greets the world:/);
       assert.equal(await turn.locator(".markdown pre code").textContent(), "print(main())");
       assert.match((await turn.locator(".context-summary").textContent()) ?? "", /tokens/);
+      await turn.locator(".context-summary").click();
+      await turn.locator(".context-detail", { hasText: /tokens in \d+ messages?/ }).waitFor();
       const sent = await model.lastRequestText();
       assert.match(sent, /unsaved-marker-42/);
       assert.match(sent, /what does main do\?/);

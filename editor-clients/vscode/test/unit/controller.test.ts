@@ -65,7 +65,6 @@ class FakeHost implements Host {
   };
   showInfo = (message: string) => void this.infos.push(message);
   askInput = () => Promise.resolve(this.inputs.shift());
-  pick = () => Promise.resolve(undefined);
   confirm = () => Promise.resolve(this.confirmAnswer);
   copy = (text: string) => {
     this.copied.push(text);
@@ -73,6 +72,13 @@ class FakeHost implements Host {
   };
   insertAtCursor = () => Promise.resolve(true);
   openMarkdown = () => Promise.resolve();
+  settings: [string, unknown][] = [];
+  picks: string[] = [];
+  pick = <T extends string>(items: { id: T }[]) => Promise.resolve(items.find((i) => this.picks.includes(i.id))?.id);
+  updateSetting = (key: string, value: unknown) => {
+    this.settings.push([key, value]);
+    return Promise.resolve();
+  };
   revealChat = () => {
     this.revealed += 1;
     return Promise.resolve();
@@ -207,6 +213,15 @@ describe("ChatController", () => {
     assert.deepEqual(host.infos, ["Tandem: 2 sessions deleted."]);
     const snapshot = posted.filter((m) => m.type === "snapshot").at(-1);
     assert.ok(snapshot?.type === "snapshot" && snapshot.turns.length === 0);
+  });
+
+  test("Select Model lists the endpoint's models and sets tandem.model.name", async () => {
+    const { server, host, chat } = setup();
+    server.answers["tandem.listModels"] = { endpoint: "http://x/v1", models: ["a", "b"] };
+    host.picks = ["b"];
+    await chat.selectModel();
+    assert.deepEqual(host.settings, [["model.name", "b"]]);
+    assert.equal(server.named("tandem.status").length, 1);
   });
 
   test("the view's ready message gets the transcript; copy goes to the clipboard", async () => {

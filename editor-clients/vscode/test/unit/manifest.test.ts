@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { formatItem, formatPreview, formatPreviewDocument, formatSummary, longestFence } from "../../src/manifest";
+import { formatItem, formatPreview, formatRedaction, formatPreviewDocument, formatSummary, longestFence } from "../../src/manifest";
 
 describe("formatSummary", () => {
   test("tokens, items, and only the counts that matter", () => {
@@ -25,10 +25,18 @@ describe("formatItem", () => {
     assert.equal(formatItem(item), "- `src/app.py` · lines 10-30 · selection · 321 tokens · (selected)");
   });
 
+  test("the server's manifest entries: section, lines, mode, why; redactions by line", () => {
+    const entry = { section: "buffers", kind: "file", path: "app.py", lines: [1, 7], tokens: 18, mode: "whole", why: "open buffer" };
+    assert.equal(formatItem(entry), "- `app.py` · lines 1-7 · buffers · whole · 18 tokens · (open buffer)");
+    assert.equal(formatItem({ section: "system", kind: "system", tokens: 201 }), "- `system` · 201 tokens");
+    assert.equal(formatRedaction({ section: "files", path: ".env", kind: "api-key", line: 3 }), "- `.env` · line 3 · api-key");
+  });
+
   test("other shapes: lines pairs, startLine/endLine, sections without a path", () => {
     assert.equal(formatItem({ path: "a.py", lines: [3, 8] }), "- `a.py` · lines 3-8");
     assert.equal(formatItem({ file: "b.py", startLine: 1, endLine: 2, tokens: 1000 }), "- `b.py` · lines 1-2 · 1,000 tokens");
     assert.equal(formatItem({ section: "history", tokens: 40 }), "- `history` · 40 tokens");
+    assert.equal(formatItem({ path: "b.py", lines: [4, 4] }), "- `b.py` · line 4");
     assert.equal(formatItem({}), "- `item`");
   });
 });
@@ -42,6 +50,7 @@ describe("formatPreview", () => {
     manifest: {
       included: [{ path: "app.py", tokens: 50 }],
       dropped: [{ path: "big.py", tokens: 9000, reason: "over budget" }],
+      redactions: [{ section: "files", path: "conf.py", kind: "password", line: 2 }],
     },
     totalTokens: 120,
     budget: 1000,
@@ -53,7 +62,11 @@ describe("formatPreview", () => {
     assert.match(text, /120 of 1,000 tokens in 2 messages/);
     assert.match(text, /### Included\n\n- `app.py` · 50 tokens/);
     assert.match(text, /### Dropped\n\n- `big.py` · 9,000 tokens · \(over budget\)/);
-    assert.ok(!text.includes("Redacted"));
+    assert.match(text, /### Redacted\n\n- `conf.py` · line 2 · password/);
+  });
+
+  test("without the heading (under an answer)", () => {
+    assert.match(formatPreview(preview, "q", false), /^120 of 1,000 tokens/);
   });
 
   test("an unknown manifest shape is shown as JSON", () => {

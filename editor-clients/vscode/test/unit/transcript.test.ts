@@ -23,12 +23,16 @@ test("user and assistant messages pair up by turn, in order", () => {
   const turns = turnsFromTranscript([
     msg(4, "assistant", "second answer", "b", { status: "cancelled" }),
     msg(1, "user", "first", "a"),
-    msg(2, "assistant", "first answer", "a", { model: "m", usage: { promptTokens: 1, completionTokens: 2, totalTokens: 3 } }),
+    msg(2, "assistant", "first answer", "a", {
+      model: "m",
+      usage: { promptTokens: 1, completionTokens: 2, totalTokens: 3 },
+      manifest: { totalTokens: 5, budget: 9, items: 1, dropped: 0, redactions: 0 },
+    }),
     msg(3, "user", "second", "b"),
     msg(5, "system", "summary", null),
   ]);
   assert.deepEqual(turns, [
-    { id: "a", prompt: "first", text: "first answer", state: "complete", footer: "m · 3 tokens" },
+    { id: "a", prompt: "first", text: "first answer", state: "complete", footer: "m · 3 tokens", context: "5 / 9 tokens · 1 item" },
     { id: "b", prompt: "second", text: "second answer", state: "cancelled" },
   ]);
 });

@@ -12,10 +12,12 @@ Why this layout:
   postings compactly on disk, merges segments itself, and scores BM25 in C: a query of
   a few dozen terms over 100k chunks takes milliseconds and costs no Python memory,
   which a hand-rolled postings store could not match on the 300 MB RSS budget.
+  A second FTS5 table holds one row per file (the same columns, the chunks' terms
+  joined), for whole-file BM25: the ranker adds it to the chunk evidence.
   ``bm25()`` sums one term per query phrase, so a repeated query term weighs more:
   that is how :func:`search` takes per-term weights. Column weights favour a match in
   a definition's name and in the path over one in the body.
-* **Contentless** (``content=''``) so the terms are not stored twice; ``detail=full``
+* **Contentless** (``content=''``) so the terms are not stored at all; ``detail=full``
   because ``bm25()`` needs term frequencies, which contentless tables only keep with
   positions. Deleting a contentless row needs its original column values: they are
   rebuilt from what ``chunks`` and ``files`` keep (the file text, zlib-compressed,
@@ -46,7 +48,7 @@ from tandem.core.context.terms import path_terms, terms, terms_text
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """Bumped whenever the schema, the chunker or the terms change: old indexes rebuild."""
 MAX_INDEX_BYTES = 1_000_000
 BATCH_FILES = 200
@@ -86,6 +88,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(
     path, names, body, content='', tokenize="ascii tokenchars '_'"
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_vocab USING fts5vocab(chunk_terms, 'row');
+CREATE VIRTUAL TABLE IF NOT EXISTS file_terms USING fts5(
+    path, names, body, content='', tokenize="ascii tokenchars '_'"
+);
 """
 
 
@@ -334,6 +339,25 @@ class WorkspaceIndex:
         hits.sort(key=lambda h: (-h.score, h.path, h.start_line))
         return hits
 
+    def search_files(self, query_terms: Sequence[str], limit: int) -> list[tuple[str, float]]:
+        """Whole files by BM25 (the same columns over the whole file), best first."""
+        wanted = [t for t in query_terms if t]
+        if not wanted or limit <= 0:
+            return []
+        match = " OR ".join(f'"{t}"' for t in wanted)
+        weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
+        rows = (
+            self._reader()
+            .execute(
+                f"SELECT f.path, s.score FROM (SELECT rowid, -bm25(file_terms, {weights}) AS score "
+                f"FROM file_terms WHERE file_terms MATCH ? ORDER BY bm25(file_terms, {weights}) "
+                "LIMIT ?) s JOIN files f ON f.id = s.rowid",
+                (match, limit),
+            )
+            .fetchall()
+        )
+        return sorted(((path, score) for path, score in rows), key=lambda r: (-r[1], r[0]))
+
     def symbols(self, name: str) -> list[Definition]:
         """Definitions named ``name`` (a bare name, or a dotted qualified name)."""
         bare = name.rsplit(".", 1)[-1]
@@ -501,6 +525,7 @@ def _write_batch(conn: sqlite3.Connection, batch: list[_Prepared]) -> int:
     chunk_rows: list[tuple[Any, ...]] = []
     symbol_rows: list[tuple[Any, ...]] = []
     term_rows: list[tuple[Any, ...]] = []
+    file_rows: list[tuple[Any, ...]] = []
     next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM chunks").fetchone()[0]
     for item in batch:
         file_id = _write_file_row(conn, item)
@@ -513,10 +538,15 @@ def _write_batch(conn: sqlite3.Connection, batch: list[_Prepared]) -> int:
             chunk_rows.append((*location, chunk.name, chunk.header, chunk.names))
             symbol_rows.extend((q.rsplit(".", 1)[-1], q, cid, ln) for q, ln in chunk.defs)
             term_rows.append((cid, item.path_column, chunk.names_column, chunk.body_column))
+        if item.chunks:
+            file_rows.append((file_id, *_file_columns(item.path_column, item.chunks)))
     conn.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?)", chunk_rows)
     conn.executemany("INSERT INTO symbols VALUES (?, ?, ?, ?)", symbol_rows)
     conn.executemany(
         "INSERT INTO chunk_terms (rowid, path, names, body) VALUES (?, ?, ?, ?)", term_rows
+    )
+    conn.executemany(
+        "INSERT INTO file_terms (rowid, path, names, body) VALUES (?, ?, ?, ?)", file_rows
     )
     return changed
 
@@ -550,8 +580,11 @@ def _delete_chunks(conn: sqlite3.Connection, file_id: int, path: str) -> None:
     lines = split_lines(_unpack(text_row[0])) if text_row and text_row[0] is not None else []
     path_column = " ".join(path_terms(path))
     rows = conn.execute(
-        "SELECT id, start_line, end_line, header, names FROM chunks WHERE file_id = ?", (file_id,)
+        "SELECT id, start_line, end_line, header, names FROM chunks WHERE file_id = ? "
+        "ORDER BY start_line",
+        (file_id,),
     ).fetchall()
+    columns: list[_PreparedChunk] = []
     for cid, start, end, header, names in rows:
         body = _body_text(header, "\n".join(lines[start : end + 1]))
         conn.execute(
@@ -559,11 +592,27 @@ def _delete_chunks(conn: sqlite3.Connection, file_id: int, path: str) -> None:
             "VALUES ('delete', ?, ?, ?, ?)",
             (cid, path_column, _names_column(names), body),
         )
+        columns.append(
+            _PreparedChunk(start, end, "", None, header, names, _names_column(names), body, ())
+        )
+    if columns:
+        conn.execute(
+            "INSERT INTO file_terms (file_terms, rowid, path, names, body) "
+            "VALUES ('delete', ?, ?, ?, ?)",
+            (file_id, *_file_columns(path_column, columns)),
+        )
     conn.execute(
         "DELETE FROM symbols WHERE chunk_id IN (SELECT id FROM chunks WHERE file_id = ?)",
         (file_id,),
     )
     conn.execute("DELETE FROM chunks WHERE file_id = ?", (file_id,))
+
+
+def _file_columns(path_column: str, chunks: Sequence[_PreparedChunk]) -> tuple[str, str, str]:
+    """The file-level FTS row: the chunks' columns joined, in line order."""
+    ordered = sorted(chunks, key=lambda c: c.start_line)
+    names = " ".join(c.names_column for c in ordered if c.names_column)
+    return path_column, names, " ".join(c.body_column for c in ordered)
 
 
 def _body_text(header: str | None, text: str) -> str:

@@ -21,20 +21,23 @@ Scores are sums of documented parts, each explained in ``why``:
 
 Files are ranked by their best chunks: the best chunk, plus half the second and a
 quarter of the third (a file with several relevant parts is likelier the one to
-change), plus the file-level parts. A chunk's final score adds
-:data:`FILE_SHARE` of its file's score, so the parts of the most relevant file come
-first.
+change), plus the file-level parts, plus :data:`FILE_LEXICAL_WEIGHT` times the file's
+whole-file BM25 relative to the best file (chunk scores see one part of a file at a
+time; the whole-file score sees the words of the report spread over a module).
+A chunk's final score adds :data:`FILE_SHARE` of its file's score, so the parts of the
+most relevant file come first.
 
 **Priors by kind of file.** The answer to a question about behaviour is in the code,
 while tests, docs, changelogs and assets repeat the code's words (a changelog names
 every function ever fixed). So chunks of test files are weighed by
-:data:`TEST_FACTOR`, prose and config (Markdown, reST, text, ``CHANGES``, anything under
-``doc/``, ``.ini``/``.toml``/``.yaml``...) by :data:`DOC_FACTOR`, and assets, data,
-translations and vendored code (``.css``, ``.json``, ``.po``, minified or ``static/``
-files...) by :data:`ASSET_FACTOR`, unless the prompt names that kind of file (a test
-file or ``test_`` symbol for tests; a doc path or words like "documentation" or
-"README" for docs). Editor signals and named paths are added after the prior, so a
-file the user points at is never held back by it.
+:data:`TEST_FACTOR`; prose and config (Markdown, reST, text, ``CHANGES``, anything under
+``doc/``, ``.ini``/``.toml``/``.yaml``, dotfiles, files without an extension...) by
+:data:`DOC_FACTOR`; assets, data, translations and vendored code (``.css``, ``.json``,
+``.po``, minified or ``static/`` files...) by :data:`ASSET_FACTOR`; unless the prompt
+names that kind of file (a test file or ``test_`` symbol for tests, a doc path for
+docs). Words alone do not lift a prior: bug reports say "documentation" and "test" all
+the time. Editor signals and named paths are added after the prior, so a file the
+user points at is never held back by it.
 
 Ties break on path, then line, so results are deterministic.
 """
@@ -50,9 +53,10 @@ from tandem.core.context.index import Hit, WorkspaceIndex
 from tandem.core.context.terms import Mentions, expand, prompt_mentions, term_counts
 
 MAX_QUERY_TERMS = 32
-COMMON_SHARE = 0.2
-MIN_RARE_TERMS = 8
+COMMON_SHARE = 0.5
+MIN_RARE_TERMS = MAX_QUERY_TERMS
 CANDIDATES = 400
+FILE_CANDIDATES = 50
 MAX_SYMBOLS = 40
 BOOSTED_FILE_CHUNKS = 3
 MAX_DEFINITIONS = 6
@@ -67,6 +71,7 @@ CHANGED_WEIGHT = 0.2
 RECENT_WEIGHT = 0.15
 EXTRA_WEIGHT = 1.0
 FILE_SHARE = 0.5
+FILE_LEXICAL_WEIGHT = 0.3
 TEST_FACTOR = 0.6
 DOC_FACTOR = 0.5
 ASSET_FACTOR = 0.35
@@ -75,15 +80,14 @@ _SECOND_CHUNKS = (1.0, 0.5, 0.25)
 _TEST_PATH = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*$|_tests?\.[^/]+$|(^|/)conftest\.")
 _DOC_PATH = re.compile(
     r"(^|/)docs?/|\.(md|markdown|mdx|rst|rest|txt|adoc|asciidoc|org|rdoc|texi|"
-    r"ini|cfg|toml|ya?ml|conf)$|(^|/)[A-Z][A-Z_.-]*$|(^|/)(CHANGES|CHANGELOG|HISTORY|NEWS)"
+    r"ini|cfg|toml|ya?ml|conf)$|(^|/)(CHANGES|CHANGELOG|HISTORY|NEWS)|(^|/)\.?[^/.]+$|"
+    r"(^|/)\.[^/]+$"
 )
+_DOC_MENTION = re.compile(r"(^|/)docs?/|\.(md|markdown|mdx|rst|rest|txt|adoc)$|(^|/)README")
 _ASSET_PATH = re.compile(
     r"(^|/)(static|vendor|vendored|extern|third_party|node_modules|locales?|i18n)/|"
     r"\.(css|scss|sass|less|svg|json|lock|csv|tsv|dat|xml|html?|map|po|pot|mo|"
     r"[a-z]+_t)$|\.min\.[a-z]+$|(^|/)package-lock\.json$"
-)
-_DOC_WORDS = re.compile(
-    r"\b(docs?|documentation|readme|changelog|tutorial|docstring)\b", re.IGNORECASE
 )
 
 
@@ -175,7 +179,10 @@ def rank_context(index: WorkspaceIndex, prompt: str, signals: Signals | None = N
 def _rank(index: WorkspaceIndex, prompt: str, signals: Signals) -> _Ranking:
     mentions = signals.mentioned or prompt_mentions(prompt)
     chunks: dict[int, _Candidate] = {}
-    _lexical(index, prompt, mentions, chunks)
+    query = query_terms(index, prompt, mentions)
+    prior = _Priors(mentions)
+    _lexical(index, query, chunks)
+    prior.apply(chunks)  # to lexical evidence only: what the user points at is not held back
     _definitions(index, mentions, chunks)
     _selection(index, signals, chunks)
     for cid, value in signals.extra_scores.items():
@@ -183,8 +190,8 @@ def _rank(index: WorkspaceIndex, prompt: str, signals: Signals) -> _Ranking:
     chunks = {cid: cand for cid, cand in chunks.items() if cand.hit.chunk_id == cid}
     file_boosts, file_why = _file_boosts(index, mentions, signals)
     _cover_boosted_files(index, chunks, file_boosts)
-    _apply_priors(prompt, mentions, chunks)
     files = _file_scores(chunks, file_boosts)
+    _add_file_lexical(index, query, prior, files, file_why)
     return _Ranking(chunks, files, file_why)
 
 
@@ -225,10 +232,8 @@ def query_terms(index: WorkspaceIndex, prompt: str, mentions: Mentions) -> list[
     return out
 
 
-def _lexical(
-    index: WorkspaceIndex, prompt: str, mentions: Mentions, chunks: dict[int, _Candidate]
-) -> None:
-    hits = index.search(query_terms(index, prompt, mentions), CANDIDATES)
+def _lexical(index: WorkspaceIndex, query: list[str], chunks: dict[int, _Candidate]) -> None:
+    hits = index.search(query, CANDIDATES)
     if not hits:
         return
     top = hits[0].score or 1.0
@@ -260,15 +265,16 @@ def _file_boosts(
         boosts[path] = boosts.get(path, 0.0) + amount
         why.setdefault(path, []).append(reason)
 
-    for mention, paths in _mentioned_files(index, mentions.paths).items():
-        for path in paths:
-            add(path, PATH_WEIGHT / len(paths), f"path {mention}")
-    for paths, weight, reason in (
+    for mention, named in _mentioned_files(index, mentions.paths).items():
+        for path in named:
+            add(path, PATH_WEIGHT / len(named), f"path {mention}")
+    editor: tuple[tuple[Sequence[str], float, str], ...] = (
         ([signals.active_path] if signals.active_path else [], ACTIVE_WEIGHT, "active file"),
         (signals.open_paths, OPEN_WEIGHT, "open"),
         (signals.changed_paths, CHANGED_WEIGHT, "changed"),
         (signals.recent_paths, RECENT_WEIGHT, "recently edited"),
-    ):
+    )
+    for paths, weight, reason in editor:
         for path in dict.fromkeys(paths):
             add(path, weight, reason)
     return boosts, why
@@ -357,29 +363,37 @@ def _cover_boosted_files(
                 chunks[hit.chunk_id] = _Candidate(hit)
 
 
-def _apply_priors(prompt: str, mentions: Mentions, chunks: dict[int, _Candidate]) -> None:
-    wants_tests = any(is_test_path(p) for p in mentions.paths) or any(
-        s.lower().startswith("test") for s in mentions.symbols
-    )
-    wants_docs = _DOC_WORDS.search(prompt) is not None or any(
-        _DOC_PATH.search(p) for p in mentions.paths
-    )
-    factors: dict[str, float] = {}
-    for cand in chunks.values():
-        path = cand.hit.path
-        if path not in factors:
-            factors[path] = _prior(path, wants_tests, wants_docs)
-        cand.score *= factors[path]
+class _Priors:
+    """The factor of each file's kind, lifted for the kinds the prompt names."""
 
+    def __init__(self, mentions: Mentions) -> None:
+        self.wants_tests = any(is_test_path(p) for p in mentions.paths) or any(
+            s.lower().startswith("test") for s in mentions.symbols
+        )
+        self.wants_docs = any(_DOC_MENTION.search(p) for p in mentions.paths)
+        self._cache: dict[str, tuple[float, str]] = {}
 
-def _prior(path: str, wants_tests: bool, wants_docs: bool) -> float:
-    if _TEST_PATH.search(path):
-        return 1.0 if wants_tests else TEST_FACTOR
-    if _ASSET_PATH.search(path):
-        return ASSET_FACTOR
-    if _DOC_PATH.search(path):
-        return 1.0 if wants_docs else DOC_FACTOR
-    return 1.0
+    def of(self, path: str) -> tuple[float, str]:
+        found = self._cache.get(path)
+        if found is None:
+            found = self._cache[path] = self._prior(path)
+        return found
+
+    def _prior(self, path: str) -> tuple[float, str]:
+        if _TEST_PATH.search(path):
+            return (1.0 if self.wants_tests else TEST_FACTOR), "test"
+        if _ASSET_PATH.search(path):
+            return ASSET_FACTOR, "asset"
+        if _DOC_PATH.search(path):
+            return (1.0 if self.wants_docs else DOC_FACTOR), "doc"
+        return 1.0, "code"
+
+    def apply(self, chunks: dict[int, _Candidate]) -> None:
+        for cand in chunks.values():
+            factor, kind = self.of(cand.hit.path)
+            if factor != 1.0:
+                cand.score *= factor
+                cand.why.append(f"{kind} x{factor}")
 
 
 def is_test_path(path: str) -> bool:
@@ -398,3 +412,21 @@ def _file_scores(chunks: dict[int, _Candidate], boosts: dict[str, float]) -> dic
         if path in per_file:
             files[path] += boost
     return files
+
+
+def _add_file_lexical(
+    index: WorkspaceIndex,
+    query: list[str],
+    prior: _Priors,
+    files: dict[str, float],
+    why: dict[str, list[str]],
+) -> None:
+    """Whole-file BM25 (relative to the best file), weighed by the file's prior."""
+    found = index.search_files(query, FILE_CANDIDATES)
+    if not found:
+        return
+    top = found[0][1] or 1.0
+    for path, score in found:
+        share = FILE_LEXICAL_WEIGHT * prior.of(path)[0] * score / top
+        files[path] = files.get(path, 0.0) + share
+        why.setdefault(path, []).append(f"file bm25 {score / top:.2f}")
