@@ -138,7 +138,11 @@ async def start_tandem(
         client.feature(method)(record(method))
 
     server_env = {**os.environ, "TANDEM_DATA_DIR": str(data_dir), **(env or {})}
-    await client.start_io(sys.executable, "-m", "tandem", "serve", "-v", env=server_env)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_file = str(data_dir / "server.log")
+    await client.start_io(
+        sys.executable, "-m", "tandem", "serve", "-vv", "--log-file", log_file, env=server_env
+    )
     caps = _capabilities(profile, client_watch)
     if encodings is not None:
         caps.general = types.GeneralClientCapabilities(position_encodings=encodings)

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 ChangeKind = Literal["added", "modified", "deleted"]
 GIT_DEBOUNCE = 0.15
+WATCH_READY_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,9 @@ class WorkspaceTracker:
         rules = await asyncio.to_thread(self._load_rules, path)
         folder = Folder(path=path, uri=uri, name=name, rules=rules)
         self.workspace.add(folder)
-        await asyncio.gather(self._scan(folder), self.refresh_git(folder, baseline=True))
-        self._watch(folder, own_watcher)
+        await self.refresh_git(folder, baseline=True)
+        await self._watch(folder, own_watcher)  # before the scan: no change falls in between
+        await self._scan(folder)
         return folder
 
     async def remove_folder(self, path: Path) -> None:
@@ -89,13 +91,16 @@ class WorkspaceTracker:
 
     # -- watching ----------------------------------------------------------------
 
-    def _watch(self, folder: Folder, own_watcher: bool) -> None:
+    async def _watch(self, folder: Folder, own_watcher: bool) -> None:
         tasks: list[asyncio.Task[Any]] = []
         if self.settings.workspace.watch == "off":
             return
         if own_watcher:
             watcher = FolderWatcher(folder.path, folder.rules)
             tasks.append(self.tasks.run(self._run_watcher(folder, watcher), f"watch {folder.name}"))
+            ready = asyncio.ensure_future(watcher.ready.wait())
+            await asyncio.wait([ready, tasks[-1]], timeout=WATCH_READY_TIMEOUT)
+            ready.cancel()
         if folder.git_root is not None:
             tasks.append(
                 self.tasks.run(

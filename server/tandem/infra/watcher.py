@@ -144,21 +144,29 @@ class FolderWatcher:
         return plan_watches(tree)
 
     async def _start(self, plan: WatchPlan) -> BaseException | None:
-        """Replace the running watchers by ones for ``plan``; the error if that failed."""
-        if self.plan is not None:
-            self.restarts += 1
-        self._stop_threads()
+        """Watch ``plan``, then retire the old watchers (so no change falls in a gap).
+
+        Returns the error if the new watches could not be set up (the old ones stay).
+        """
         groups = ((plan.recursive, True), (plan.flat, False))
-        self._threads = [
+        threads = [
             NotifyThread([self._abs(d) for d in dirs], recursive, self.options, self._queue)
             for dirs, recursive in groups
             if dirs
         ]
-        results = await asyncio.gather(*(t.start() for t in self._threads), return_exceptions=True)
+        results = await asyncio.gather(*(t.start() for t in threads), return_exceptions=True)
         errors = [r for r in results if isinstance(r, BaseException)]
         if errors:
-            self._stop_threads()
+            for thread in threads:
+                thread.stop()
+            self._retired += threads
             return errors[0]
+        old, self._threads = self._threads, threads
+        for thread in old:
+            thread.stop()
+        await asyncio.to_thread(_join_all, old)
+        self.restarts += self.plan is not None
+        self.plan = plan
         log.debug("watching %s: %d directories", self.root, plan.watched_dirs)
         return None
 

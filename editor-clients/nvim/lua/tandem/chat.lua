@@ -20,6 +20,7 @@ local M = {}
 ---@field turns tandem.Turn[]
 ---@field loaded boolean The session's transcript has been read.
 ---@field generation integer Bumped on every load, so a stale answer is dropped.
+---@field title_asked string? The session whose title was asked for after its first turn.
 local state = { turns = {}, loaded = false, generation = 0 }
 
 ---@type table<string, string>
@@ -81,7 +82,8 @@ local function hint()
 end
 
 local function winbar()
-  local title = (state.title or (state.session_id and "session" or "new session")):gsub("%%", "%%%%")
+  local title = state.title or (state.session_id and "chat" or "new chat")
+  title = title:gsub("%%", "%%%%")
   return ("%%#Title# Tandem %%* %s │ %s"):format(title, LABELS[M.status()] or M.status())
 end
 
@@ -117,7 +119,7 @@ local function load(result)
   end, transcript.from_messages(result.messages or {}))
   state.turns = vim.list_extend(history, running)
   state.session_id = util.value(result.sessionId)
-  state.title = util.value(result.title)
+  state.title = util.nonempty(result.title)
   state.loaded = true
 end
 
@@ -169,15 +171,17 @@ function M.clear()
   M.refresh()
 end
 
+---A new session gets its title from its first turn: ask for it once.
 ---@param turn tandem.Turn
 ---@param client vim.lsp.Client
 local function fetch_title(turn, client)
-  if state.title or not turn.session_id then
+  if state.title or not turn.session_id or state.title_asked == turn.session_id then
     return
   end
+  state.title_asked = turn.session_id
   tandem_client.request(client, "tandem.getTranscript", { sessionId = turn.session_id }, function(err, result)
     if not err and result and result.sessionId == state.session_id then
-      state.title = util.value(result.title)
+      state.title = util.nonempty(result.title)
       panel.set_winbar(winbar())
     end
   end)

@@ -172,7 +172,7 @@ end
 ---@param session table
 ---@return string
 local function session_label(session)
-  local title = util.value(session.title) or "(untitled)"
+  local title = util.nonempty(session.title) or "(untitled)"
   local updated = tostring(util.value(session.updated) or ""):sub(1, 16):gsub("T", " ")
   return ("%s  %s%s"):format(title, updated, session.archived and "  [archived]" or "")
 end

@@ -10,8 +10,9 @@ local function inline(value)
   value = util.value(value)
   if type(value) ~= "table" then
     return tostring(value)
-  end
-  if vim.islist(value) then
+  elseif next(value) == nil then
+    return "none"
+  elseif vim.islist(value) then
     return table.concat(vim.tbl_map(inline, value), ", ")
   end
   local keys = vim.tbl_keys(value)
@@ -21,8 +22,88 @@ local function inline(value)
   end, keys), ", ")
 end
 
----Markdown lines for a manifest: its numbers first, then any lists it carries
----(included sections, dropped items and why) one item a line.
+---Columns first when present, in this order; the rest follow alphabetically.
+local LEADING = { "name", "key", "path", "section", "kind", "tokens", "items", "dropped", "why", "reason" }
+
+---@param rows table[]
+---@return string[]
+local function columns_of(rows)
+  local seen = {}
+  for _, row in ipairs(rows) do
+    for k in pairs(row) do
+      seen[k] = true
+    end
+  end
+  local columns = vim.tbl_filter(function(k)
+    return seen[k]
+  end, LEADING)
+  local rest = vim.tbl_filter(function(k)
+    return not vim.list_contains(LEADING, k)
+  end, vim.tbl_keys(seen))
+  table.sort(rest)
+  return vim.list_extend(columns, rest)
+end
+
+---An aligned markdown table of `rows` (tables with any keys).
+---@param rows table[]
+---@return string[]
+local function table_lines(rows)
+  local columns = columns_of(rows)
+  local cells = { columns }
+  for _, row in ipairs(rows) do
+    table.insert(cells, vim.tbl_map(function(c)
+      return row[c] == nil and "" or inline(row[c]):gsub("|", "\\|")
+    end, columns))
+  end
+  local widths = vim.tbl_map(function()
+    return 3
+  end, columns)
+  for _, line in ipairs(cells) do
+    for i, cell in ipairs(line) do
+      widths[i] = math.max(widths[i], vim.fn.strdisplaywidth(cell))
+    end
+  end
+  local function render(line)
+    local padded = {}
+    for i, cell in ipairs(line) do
+      padded[i] = cell .. string.rep(" ", widths[i] - vim.fn.strdisplaywidth(cell))
+    end
+    return "| " .. table.concat(padded, " | ") .. " |"
+  end
+  local lines = { render(cells[1]), render(vim.tbl_map(function(w)
+    return string.rep("-", w)
+  end, widths)) }
+  for i = 2, #cells do
+    table.insert(lines, render(cells[i]))
+  end
+  return lines
+end
+
+---Rows of a table-like value: a list of objects, or an object of objects (keyed by name).
+---@param value any
+---@return table[]?
+local function rows_of(value)
+  if type(value) ~= "table" or next(value) == nil then
+    return nil
+  end
+  if vim.islist(value) then
+    return type(value[1]) == "table" and not vim.islist(value[1]) and value or nil
+  end
+  local rows = {}
+  for name, row in pairs(value) do
+    if type(row) ~= "table" or vim.islist(row) then
+      return nil
+    end
+    table.insert(rows, vim.tbl_extend("keep", { name = name }, row))
+  end
+  table.sort(rows, function(a, b)
+    return tostring(a.name) < tostring(b.name)
+  end)
+  return rows
+end
+
+---Markdown lines for a manifest: its numbers first, then what it lists (sections,
+---included and dropped items with why) as tables.
 ---@param manifest table
 ---@param usage? table
 ---@return string[]
@@ -33,23 +114,22 @@ function M.manifest_lines(manifest, usage)
   end
   local keys = vim.tbl_keys(manifest)
   table.sort(keys)
-  local lists = {}
+  local tables = {}
   for _, key in ipairs(keys) do
     local value = util.value(manifest[key])
-    if type(value) == "table" and vim.islist(value) and type(value[1]) == "table" then
-      table.insert(lists, key)
+    local rows = rows_of(value)
+    if rows then
+      table.insert(tables, { key, rows })
     elseif key ~= "totalTokens" and key ~= "budget" then
       table.insert(lines, ("- **%s**: %s"):format(key, inline(value)))
     end
   end
-  for _, key in ipairs(lists) do
-    vim.list_extend(lines, { "", "### " .. key, "" })
-    for _, item in ipairs(manifest[key]) do
-      table.insert(lines, "- " .. inline(item))
-    end
-  end
   if usage then
-    vim.list_extend(lines, { "", "- **usage**: " .. inline(usage) })
+    table.insert(lines, "- **usage**: " .. inline(usage))
+  end
+  for _, t in ipairs(tables) do
+    vim.list_extend(lines, { "", "## " .. t[1], "" })
+    vim.list_extend(lines, table_lines(t[2]))
   end
   return lines
 end
@@ -77,7 +157,7 @@ function M.context_lines(result)
   vim.list_extend(lines, M.manifest_lines(manifest))
   for i, message in ipairs(util.value(result.messages) or {}) do
     local text = content_text(message.content)
-    vim.list_extend(lines, { "", ("## %d. %s (%d characters)"):format(i, message.role or "?", #text), "" })
+    vim.list_extend(lines, { "", "---", "", ("# %d. %s (%d characters)"):format(i, message.role or "?", #text), "" })
     vim.list_extend(lines, util.lines(text))
   end
   return lines

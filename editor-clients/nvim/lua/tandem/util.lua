@@ -19,6 +19,15 @@ function M.value(value)
   return value
 end
 
+---A string that says something, else nil (for JSON null and "").
+---@param value any
+---@return string?
+function M.nonempty(value)
+  if type(value) == "string" and value ~= "" then
+    return value
+  end
+end
+
 ---Split text into buffer lines (a trailing newline gives a trailing empty line).
 ---@param text string
 ---@return string[]

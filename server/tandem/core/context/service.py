@@ -40,7 +40,7 @@ from tandem.core.history.store import HistoryStore
 from tandem.core.settings import Settings
 from tandem.core.tracker import WorkspaceTracker
 from tandem.core.workspace import Folder
-from tandem.infra.git import parse_unified_diff
+from tandem.core.diffs import parse_unified_diff
 
 log = logging.getLogger(__name__)
 CODE_CANDIDATES = 80
@@ -250,13 +250,8 @@ class ContextService:
                 rel = folder.relative(folder.git_root / change.path)
                 if rel is None or not self._allowed(folder.path / rel) or change.is_binary:
                     continue
-                hunks = [
-                    "\n".join(h.lines)
-                    if h.lines and h.lines[0].startswith("@@")
-                    else "\n".join([h.header, *h.lines])
-                    for h in change.hunks
-                ]
-                status = folder.changed_paths().get(rel, "modified")
+                hunks = [h.text for h in change.hunks]
+                status = change.status
                 label = self._prefix(folder, rel)
                 files.append(FileDiffText(label, status, hunks, is_demoted(label)))
             untracked = [p for p, s in folder.changed_paths().items() if s == "untracked"]
