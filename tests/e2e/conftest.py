@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.fixtures import model_stub  # noqa: F401
+
 
 @pytest.fixture(params=["vscode", "neovim"])
 def profile(request: pytest.FixtureRequest) -> str:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -207,6 +211,7 @@ async def test_removed_folder_stops_the_watcher_cleanly(tmp_path: Path, start) -
     await asyncio.wait_for(task, TIMEOUT)  # returns, does not raise
     assert watcher.stopped_reason == FOLDER_REMOVED
     assert FileEvent("deleted", "src/a.py") in seen.events
+    assert not any(e.rel_path.startswith("node_modules") for e in seen.events)
     assert not watcher.ready.is_set()
 
 
@@ -250,3 +255,56 @@ async def test_sync_callback_and_failing_callback(tmp_path: Path) -> None:
     assert [e.rel_path for batch in calls for e in batch] == ["b.py", "c.py"]
     watcher.stop()
     await asyncio.wait_for(task, TIMEOUT)
+
+
+# The inotify watch limit, for real: a child process in a new user namespace (where it
+# may set its own limit, /proc/sys/user/max_inotify_watches) watches a tree that needs
+# more watches than the limit allows, and must fall back to polling.
+FALLBACK = """
+import asyncio, json, os, sys
+from pathlib import Path
+from tandem.core.ignore import IgnoreRules
+from tandem.infra.watcher import FolderWatcher
+
+root, outer_namespace = Path(sys.argv[1]), sys.argv[2]
+if os.readlink("/proc/self/ns/user") == outer_namespace:
+    sys.exit("refusing to lower the watch limit outside a new user namespace")
+Path("/proc/sys/user/max_inotify_watches").write_text("10\\n")
+
+async def main():
+    seen, arrived = [], asyncio.Event()
+    def on_changes(events):
+        seen.extend(e.rel_path for e in events)
+        arrived.set()
+    watcher = FolderWatcher(root, IgnoreRules.load(root), poll_delay_ms=50)
+    task = asyncio.create_task(watcher.run(on_changes))
+    await asyncio.wait_for(watcher.ready.wait(), 10)
+    (root / "src" / "d7" / "new.py").write_text("x")
+    await asyncio.wait_for(arrived.wait(), 10)
+    watcher.stop()
+    await task
+    print(json.dumps({"degraded": watcher.degraded_reason, "seen": seen}))
+
+asyncio.run(main())
+"""
+
+
+def test_watch_limit_falls_back_to_polling(tmp_path: Path) -> None:
+    if shutil.which("unshare") is None:
+        pytest.skip("unshare(1) is not installed")
+    make_tree(tmp_path, [f"src/d{i}/" for i in range(30)] + ["node_modules/x/"])
+    limit_file = Path("/proc/sys/user/max_inotify_watches")
+    outer_limit = limit_file.read_text()
+    outer_namespace = os.readlink("/proc/self/ns/user")
+    command = ["unshare", "--user", "--map-root-user", sys.executable, "-c", FALLBACK]
+    done = subprocess.run(
+        [*command, str(tmp_path), outer_namespace], capture_output=True, text=True, timeout=60
+    )
+    assert limit_file.read_text() == outer_limit  # our own limit was never touched
+    if done.returncode != 0 and "unshare" in done.stderr:
+        pytest.skip(f"no user namespaces here: {done.stderr.strip()}")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["seen"] == ["src/d7/new.py"]
+    assert "inotify watch limit was reached" in result["degraded"]
+    assert "polling" in result["degraded"]

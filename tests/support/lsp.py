@@ -24,6 +24,17 @@ from pytest_lsp.client import LanguageClient, make_test_lsp_client
 PROFILES = {"vscode": "visual-studio-code", "neovim": "neovim@v0.11.0"}
 
 
+def plain(value: Any) -> Any:
+    """JSON as plain dicts and lists (pygls hands custom shapes over as namedtuples)."""
+    if hasattr(value, "_asdict"):
+        return {k: plain(v) for k, v in value._asdict().items()}
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
 def uri(path: Path) -> str:
     return path.resolve().as_uri()
 
@@ -63,6 +74,15 @@ class Session:
                 content_changes=[types.TextDocumentContentChangePartial(range=rng, text=text)],
             )
         )
+
+    async def request_command(self, name: str, args: Any) -> tuple[Any, Any]:
+        """Send a command request; returns its future and its id (for ``$/cancelRequest``)."""
+        before = set(self.client.protocol._request_futures)
+        params = types.ExecuteCommandParams(command=name, arguments=[args])
+        future = asyncio.ensure_future(self.client.workspace_execute_command_async(params))
+        while not (new := set(self.client.protocol._request_futures) - before):
+            await asyncio.sleep(0.001)
+        return future, new.pop()
 
     async def wait_for_notification(self, method: str, timeout: float = 10.0) -> Any:
         """The first notification of ``method`` not yet waited for."""
@@ -113,6 +133,20 @@ def _capabilities(profile: str, watch: bool | None) -> types.ClientCapabilities:
     return caps
 
 
+def _decode_code_actions(client: LanguageClient) -> None:
+    """lsprotocol decodes a ``CodeAction`` carrying a ``command`` as a broken ``Command``
+    in Python clients; tell them apart by whether ``command`` is a string."""
+    converter = client.protocol._converter
+    item = types.Command | types.CodeAction
+
+    def structure(obj: Any, _: Any) -> Any:
+        if isinstance(obj.get("command"), str):
+            return converter.structure(obj, types.Command)
+        return converter.structure(obj, types.CodeAction)
+
+    converter.register_structure_hook(item, structure)
+
+
 @asynccontextmanager
 async def start_tandem(
     folders: list[Path],
@@ -124,13 +158,14 @@ async def start_tandem(
     env: dict[str, str] | None = None,
 ):
     client = make_test_lsp_client()
+    _decode_code_actions(client)
     if settings:
         client._configuration[""]["tandem"] = settings
     session = Session(client, data_dir)
 
     def record(method: str):
         def handler(params: Any) -> None:
-            session.notifications.setdefault(method, []).append(params)
+            session.notifications.setdefault(method, []).append(plain(params))
 
         return handler
 

@@ -26,11 +26,8 @@ def test_clean_folder_is_one_recursive_watch(tmp_path: Path) -> None:
 
 
 def test_ignored_directories_are_cut_out(tmp_path: Path) -> None:
-    make_dirs(
-        tmp_path,
-        [".git/objects/ab", "node_modules/react/lib", "src/app/views", "src/lib", "web/assets"]
-        + ["web/node_modules/x", "web/src/components"],
-    )
+    dirs = [".git/objects/ab", "node_modules/react/lib", "src/app/views", "src/lib"]
+    make_dirs(tmp_path, [*dirs, "web/assets", "web/node_modules/x", "web/src/components"])
     plan = plan_watches(scan_dirs(tmp_path, IgnoreRules.load(tmp_path)))
     assert plan.flat == ("", "web")
     assert plan.recursive == ("src", "web/assets", "web/src")

@@ -4,7 +4,7 @@
 -- marked) folder as the workspace, else the current directory.
 
 local client = require("tandem.client")
-local handlers, commands = client.hooks()
+local handlers, commands, on_exit = client.hooks()
 local markers = require("tandem.config").defaults.root_markers
 
 ---@type vim.lsp.Config
@@ -17,4 +17,5 @@ return {
   init_options = { tandem = vim.empty_dict() },
   handlers = handlers,
   commands = commands,
+  on_exit = on_exit,
 }

@@ -51,10 +51,8 @@ export class ChatState {
   load(transcript: Transcript): void {
     const running = this.turns.filter((turn) => RUNNING.has(turn.state));
     const stored = turnsFromTranscript(transcript.messages);
-    const storedIds = new Set(stored.map((turn) => turn.id));
     this.sessionId = transcript.sessionId;
     this.turns = [...stored.filter((t) => !running.some((r) => r.id === t.id)), ...running];
-    for (const turn of this.turns) if (storedIds.has(turn.id) && this.localIds.has(turn.id)) this.localIds.delete(turn.id);
   }
 
   clear(sessionId: string | null): void {

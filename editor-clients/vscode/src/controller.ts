@@ -190,9 +190,10 @@ export class ChatController {
   }
 
   onChatStatus(params: ChatStatusParams): void {
-    const known = this.state.get(params.turnId) !== undefined;
-    this.apply(this.state.onStatus(params));
-    if (params.status === "started" && !known) void this.host.revealChat(true);
+    const changes = this.state.onStatus(params);
+    this.apply(changes);
+    const foreign = changes.some((c) => c.kind === "turn" && c.replaces === undefined && c.turn.id === params.turnId);
+    if (params.status === "started" && foreign) void this.host.revealChat(true);
     if (params.status === "error") this.lastError = params.message;
     if (params.status === "started") this.lastError = undefined;
   }

@@ -27,54 +27,24 @@ tracked, but their content is never sent to a model unless ``allow_patterns`` (t
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from pathspec import GitIgnoreSpec
 
 from tandem.core.ignore_lists import DEFAULT_IGNORES, RULES_FILES, SECRET_PATTERNS
+from tandem.core.ignore_match import Layer, Lines, Verdicts
 
 log = logging.getLogger(__name__)
 
-_GROUP = re.compile(r"\(\?P<\w+>")
-_SECRET_SPEC = GitIgnoreSpec.from_lines([pattern for pattern, _ in SECRET_PATTERNS])
+_SECRET_LINES = Lines.compile(pattern for pattern, _ in SECRET_PATTERNS)
+assert _SECRET_LINES is not None and len(_SECRET_LINES.includes) == len(SECRET_PATTERNS)
+_SECRETS = Verdicts([Layer(_SECRET_LINES)])
 
 
-@dataclass(frozen=True)
-class _Layer:
-    """The patterns of one source, relative to one directory."""
-
-    spec: GitIgnoreSpec
-    any_match: re.Pattern[str]
-    """All patterns in one regex: most paths match none, and one search says so."""
-    base: str
-    """Folder-relative directory the patterns are relative to ("" for the root)."""
-    prefix: str = ""
-    """Prepended to paths for rules files above the folder root (``"sub/"``)."""
-
-    def check(self, rel: str, is_dir: bool) -> bool | None:
-        """True: ignored; False: re-included by ``!``; None: no pattern matches."""
-        local = self.prefix + (rel[len(self.base) + 1 :] if self.base else rel)
-        if is_dir and not local.endswith("/"):
-            local += "/"
-        if self.any_match.search(local) is None:
-            return None
-        return self.spec.check_file(local).include
-
-
-def _layer(lines: Iterable[str], base: str = "", prefix: str = "") -> _Layer | None:
-    spec = GitIgnoreSpec.from_lines(lines)
-    regexes = [
-        _GROUP.sub("(?:", p.regex.pattern)
-        for p in spec.patterns
-        if p.include is not None and isinstance(p.regex, re.Pattern)
-    ]
-    if not regexes:
-        return None
-    any_match = re.compile("|".join(f"(?:{r})" for r in regexes))
-    return _Layer(spec, any_match, base, prefix)
+def _layer(lines: Iterable[str], base: str = "", prefix: str = "") -> Layer | None:
+    compiled = Lines.compile(lines)
+    return Layer(compiled, base, prefix) if compiled is not None else None
 
 
 class IgnoreRules:
@@ -89,13 +59,18 @@ class IgnoreRules:
         self.root = root
         self.extra_patterns = tuple(extra_patterns)
         self.allow_patterns = tuple(allow_patterns)
-        extra = _layer(self.extra_patterns)
-        self._extra: tuple[_Layer, ...] = (extra,) if extra else ()
         self._allow = GitIgnoreSpec.from_lines(self.allow_patterns)
+        extra = _layer(self.extra_patterns)
+        self._extra: tuple[Layer, ...] = (extra,) if extra else ()
         defaults = _layer(DEFAULT_IGNORES)
         assert defaults is not None
-        outer = (*_outer_layers(root), defaults)
-        self._chains: dict[str, tuple[_Layer, ...]] = {"": (*self._own_layers(""), *outer)}
+        root_chain = (
+            *self._extra,
+            *self._own_layers(""),
+            *_outer_layers(root),
+            defaults,
+        )
+        self._chains: dict[str, Verdicts] = {"": Verdicts(root_chain)}
         self._dirs: dict[str, bool] = {"": False}
 
     @classmethod
@@ -122,11 +97,20 @@ class IgnoreRules:
         rel = _normalize(rel_posix_path)
         if not rel:
             return False
-        if self._dir_ignored(_parent(rel)):
+        is_dir = is_dir or rel_posix_path.endswith("/")
+        parent = _parent(rel)
+        if self._dir_ignored(parent):
             return True
-        if is_dir or rel_posix_path.endswith("/"):
+        if is_dir:
             return self._dir_ignored(rel)
-        return self._match(rel, is_dir=False)
+        return self._verdicts(parent).ignores(rel, is_dir=False)
+
+    def is_entry_ignored(self, rel_dir: str, name: str, is_dir: bool) -> bool:
+        """``is_ignored`` for a walker listing ``rel_dir``, known not to be ignored."""
+        rel = f"{rel_dir}/{name}" if rel_dir else name
+        if is_dir:
+            return self._dir_ignored(rel)
+        return self._verdicts(rel_dir).ignores(rel, is_dir=False)
 
     def is_rules_file(self, rel_posix_path: str) -> bool:
         """Whether a change to this path changes the rules (rebuild them then)."""
@@ -142,13 +126,6 @@ class IgnoreRules:
 
     # -- per-directory caches --------------------------------------------------------
 
-    def _match(self, rel: str, is_dir: bool) -> bool:
-        for layer in (*self._extra, *self._chain(_parent(rel))):
-            verdict = layer.check(rel, is_dir)
-            if verdict is not None:
-                return verdict
-        return False
-
     def _dir_ignored(self, rel: str) -> bool:
         missing = []
         while rel not in self._dirs:
@@ -156,23 +133,30 @@ class IgnoreRules:
             rel = _parent(rel)
         ignored = self._dirs[rel]
         for path in reversed(missing):
-            ignored = ignored or self._match(path, is_dir=True) or self._is_virtualenv(path)
+            ignored = (
+                ignored
+                or self._verdicts(_parent(path)).ignores(path, is_dir=True)
+                or self._is_virtualenv(path)
+            )
             self._dirs[path] = ignored
         return ignored
 
-    def _chain(self, rel_dir: str) -> tuple[_Layer, ...]:
-        """Layers that apply to entries of ``rel_dir``, highest priority first."""
+    def _verdicts(self, rel_dir: str) -> Verdicts:
+        """The merged rules for entries of ``rel_dir`` (built once per directory)."""
         missing = []
         while rel_dir not in self._chains:
             missing.append(rel_dir)
             rel_dir = _parent(rel_dir)
-        chain = self._chains[rel_dir]
+        verdicts = self._chains[rel_dir]
         for path in reversed(missing):
-            chain = (*self._own_layers(path), *chain)
-            self._chains[path] = chain
-        return chain
+            own = self._own_layers(path)
+            if own:  # a directory without rules files shares its parent's
+                inherited = verdicts.layers[len(self._extra) :]
+                verdicts = Verdicts((*self._extra, *own, *inherited))
+            self._chains[path] = verdicts
+        return verdicts
 
-    def _own_layers(self, rel_dir: str) -> tuple[_Layer, ...]:
+    def _own_layers(self, rel_dir: str) -> tuple[Layer, ...]:
         """The directory's own rules files, highest priority first."""
         directory = self.root / rel_dir if rel_dir else self.root
         layers = []
@@ -189,10 +173,10 @@ class IgnoreRules:
 
 def secret_kind(rel_posix_path: str) -> str | None:
     """What kind of secret file the path looks like, or None (ignores ``allow``)."""
-    result = _SECRET_SPEC.check_file(_normalize(rel_posix_path))
-    if not result.include or result.index is None:
+    winner = _SECRETS.winner(_normalize(rel_posix_path), is_dir=False)
+    if winner is None or not winner[2]:
         return None
-    return SECRET_PATTERNS[result.index][1]
+    return SECRET_PATTERNS[winner[1]][1]
 
 
 def _normalize(rel: str) -> str:
@@ -216,7 +200,7 @@ def _read_lines(path: Path) -> list[str]:
 # -- rules from above the folder root ----------------------------------------------------
 
 
-def _outer_layers(root: Path) -> list[_Layer]:
+def _outer_layers(root: Path) -> list[Layer]:
     """``.gitignore`` files above the folder and ``info/exclude``, highest first."""
     top = _repo_top(root)
     if top is None:
@@ -232,7 +216,8 @@ def _outer_layers(root: Path) -> list[_Layer]:
         prefix = "" if top == root else root.relative_to(top).as_posix() + "/"
         layers.append(_layer(_read_lines(exclude), prefix=prefix))
     found = [layer for layer in layers if layer is not None]
-    if top != root and any(layer.check("", is_dir=True) for layer in found):
+    winner = Verdicts(found).winner("", is_dir=True, name=root.name) if top != root else None
+    if winner is not None and winner[2]:
         log.debug("%s is ignored by its repository; its rules above are not applied", root)
         return [layer for layer in found if not layer.prefix]
     return found

@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 
 ChangeKind = Literal["added", "modified", "deleted"]
 GIT_DEBOUNCE = 0.15
-WATCH_READY_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -64,9 +63,8 @@ class WorkspaceTracker:
         rules = await asyncio.to_thread(self._load_rules, path)
         folder = Folder(path=path, uri=uri, name=name, rules=rules)
         self.workspace.add(folder)
-        await self.refresh_git(folder, baseline=True)
-        await self._watch(folder, own_watcher)  # before the scan: no change falls in between
-        await self._scan(folder)
+        await asyncio.gather(self._scan(folder), self.refresh_git(folder, baseline=True))
+        self._watch(folder, own_watcher)
         return folder
 
     async def remove_folder(self, path: Path) -> None:
@@ -91,16 +89,13 @@ class WorkspaceTracker:
 
     # -- watching ----------------------------------------------------------------
 
-    async def _watch(self, folder: Folder, own_watcher: bool) -> None:
+    def _watch(self, folder: Folder, own_watcher: bool) -> None:
         tasks: list[asyncio.Task[Any]] = []
         if self.settings.workspace.watch == "off":
             return
         if own_watcher:
             watcher = FolderWatcher(folder.path, folder.rules)
             tasks.append(self.tasks.run(self._run_watcher(folder, watcher), f"watch {folder.name}"))
-            ready = asyncio.ensure_future(watcher.ready.wait())
-            await asyncio.wait([ready, tasks[-1]], timeout=WATCH_READY_TIMEOUT)
-            ready.cancel()
         if folder.git_root is not None:
             tasks.append(
                 self.tasks.run(
@@ -116,7 +111,16 @@ class WorkspaceTracker:
             if watcher.degraded_reason:
                 self.degraded[folder.path] = watcher.degraded_reason
 
-        await watcher.run(on_changes)
+        async def catch_up() -> None:
+            """Changes made between the scan and the watches being in place."""
+            await watcher.ready.wait()
+            await self._rescan(folder)
+
+        catching_up = self.tasks.run(catch_up(), f"catch up {folder.name}")
+        try:
+            await watcher.run(on_changes)
+        finally:
+            catching_up.cancel()
 
     async def apply_changes(self, changes: Iterable[tuple[Path, ChangeKind]]) -> None:
         """Disk changes, from our watcher or the editor's: absolute paths."""

@@ -83,7 +83,7 @@ class _Walker:
         path = os.path.join(self.root, rel_dir) if rel_dir else str(self.root)
         try:
             with os.scandir(path) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                entries = sorted(it, key=_name)
         except FileNotFoundError:
             return []
         except OSError as error:
@@ -93,12 +93,13 @@ class _Walker:
             return []
         self.result.dirs.append(rel_dir)
         subdirs = []
+        ignored = self.rules.is_entry_ignored
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             if self._is_dir(entry):
                 if self._walkable(entry, rel):
                     subdirs.append(rel)
-            elif self.with_files and not self.rules.is_ignored(rel):
+            elif self.with_files and not ignored(rel_dir, entry.name, False):
                 self._file(entry, rel)
         return subdirs
 
@@ -142,6 +143,10 @@ class _Walker:
             return True
         self.result.skipped[rel] = OUTSIDE
         return False
+
+
+def _name(entry: os.DirEntry[str]) -> str:
+    return entry.name
 
 
 def _inside(real_path: str, real_root: str) -> bool:

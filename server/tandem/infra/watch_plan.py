@@ -27,6 +27,8 @@ class WatchPlan:
     """Folder-relative directories watched alone (they hold pruned directories)."""
     dirs: frozenset[str]
     """Every directory the plan covers."""
+    pruned: frozenset[str] = frozenset()
+    """The topmost directories left out (ignored, symlinked, unreadable)."""
 
     @property
     def watched_dirs(self) -> int:
@@ -42,7 +44,7 @@ def plan_watches(tree: ScanResult) -> WatchPlan:
     dirty = _holding_pruned(tree.pruned)
     recursive = tuple(d for d in tree.dirs if d not in dirty and (d == "" or _parent(d) in dirty))
     flat = tuple(d for d in tree.dirs if d in dirty)
-    return WatchPlan(recursive, flat, frozenset(tree.dirs))
+    return WatchPlan(recursive, flat, frozenset(tree.dirs), frozenset(tree.pruned))
 
 
 def _holding_pruned(pruned: list[str]) -> set[str]:

@@ -190,11 +190,20 @@ class FolderWatcher:
             batch = self._translate(payload)
             await self._deliver(on_changes, batch.events)
             if not self.root.is_dir():
+                await self._drain(on_changes)
                 self._halt(FOLDER_REMOVED)
                 return None
             if batch.replan:
                 new_dirs |= batch.new_dirs
                 deadline = loop.time() + self.replan_delay
+
+    async def _drain(self, on_changes: OnChanges) -> None:
+        """The folder is gone: deliver what the other watcher still reports, briefly."""
+        quiet = 2 * (self.options.step_ms + self.options.debounce_ms) / 1000
+        while (item := await self._next(quiet)) not in (None, _STOP):
+            _, payload = item
+            if not isinstance(payload, BaseException):
+                await self._deliver(on_changes, self._translate(payload).events)
 
     async def _next(self, timeout: float | None) -> Any:
         if timeout is None:
@@ -247,6 +256,8 @@ class FolderWatcher:
                 if not path.is_symlink() and not self.rules.is_ignored(rel, is_dir=True):
                     batch.new_dirs.add(rel)
             return
+        if self.plan is not None and rel in self.plan.pruned:
+            return  # an ignored (or symlinked) directory went away
         known_dir = self.plan is not None and rel in self.plan.dirs
         if self.rules.is_ignored(rel, is_dir=known_dir):
             return
@@ -269,7 +280,7 @@ class FolderWatcher:
             self._halt(f"watching failed: {error}")
             return False
         self.degraded_reason = _degraded_message(error, self.options.poll_delay_ms)
-        log.warning("watching %s: %s", self.root, self.degraded_reason)
+        log.warning("watching %s: %s (%s)", self.root, self.degraded_reason, error)
         self.options = replace(self.options, force_polling=True)
         return True
 
@@ -301,7 +312,7 @@ def _degraded_message(error: BaseException, poll_delay_ms: int) -> str:
     polling = f"polling every {poll_delay_ms} ms instead"
     if is_watch_limit_error(error):
         return (
-            f"the inotify watch limit was reached ({error}); {polling}. Raise "
+            f"the inotify watch limit was reached; {polling}. Raise "
             "fs.inotify.max_user_watches or ignore more folders (workspace.ignore)."
         )
     return f"file watching failed ({error}); {polling}"

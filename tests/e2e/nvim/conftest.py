@@ -32,7 +32,7 @@ NVIM = shutil.which(
 )
 
 APP = """def greet(name):
-    return "héllo " + name
+    return "😀héllo " + name
 
 
 def main():

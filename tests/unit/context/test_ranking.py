@@ -12,6 +12,7 @@ from tandem.core.context.ranking import (
     OPEN_WEIGHT,
     RECENT_WEIGHT,
     SELECTION_WEIGHT,
+    TEST_FACTOR,
     Signals,
     rank,
     rank_context,
@@ -135,3 +136,12 @@ def test_empty_index_and_empty_prompt_rank_nothing(index: WorkspaceIndex) -> Non
     assert rank(index, "anything at all", Signals()) == []
     _add(index, {"a.py": SAME})
     assert rank(index, "", Signals()) == []
+
+
+def test_priors_scale_words_but_not_what_the_user_points_at(index: WorkspaceIndex) -> None:
+    _add(index, {"src/auth.py": SAME, "tests/test_auth.py": SAME})
+    plain = rank(index, "refresh token", Signals(), 2)
+    assert [r.path for r in plain] == ["src/auth.py", "tests/test_auth.py"]
+    assert f"test x{TEST_FACTOR}" in plain[1].why
+    selected = Signals(selection_path="tests/test_auth.py", selection_lines=(0, 2))
+    assert rank(index, "refresh token", selected, 1)[0].path == "tests/test_auth.py"

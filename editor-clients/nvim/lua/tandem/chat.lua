@@ -306,6 +306,20 @@ function M.on_delta(params, client_id)
   end)
 end
 
+---A server stopped: its running turns will never finish.
+---@param client_id integer
+function M.on_exit(client_id)
+  for _, turn in ipairs(state.turns) do
+    if turn.client_id == client_id and live(turn) then
+      turn.status, turn.error, turn.request_id = "error", "the Tandem server stopped", nil
+    end
+  end
+  if state.client_id == client_id then
+    state.client_id, state.loaded = nil, false
+  end
+  M.refresh()
+end
+
 ---The running turn, if any (the last one still thinking or streaming).
 ---@return tandem.Turn?
 function M.running()

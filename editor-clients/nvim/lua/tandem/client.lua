@@ -21,9 +21,12 @@ local function configuration(_, params, ctx)
   return answers
 end
 
----Handlers and client-side commands every Tandem client gets (also used by `lsp/tandem.lua`).
----Their bodies `require` lazily so that nothing loads before the server talks.
----@return table<string, lsp.Handler> handlers, table<string, fun(command: lsp.Command, ctx: table)> commands
+---Handlers, client-side commands and the exit callback every Tandem client gets (also
+---used by `lsp/tandem.lua`). Their bodies `require` lazily: nothing loads before the
+---server talks.
+---@return table<string, lsp.Handler> handlers
+---@return table<string, fun(command: lsp.Command, ctx: table)> commands
+---@return fun(code: integer, signal: integer, client_id: integer) on_exit
 function M.hooks()
   local handlers = {
     ["tandem/chatDelta"] = function(_, params, ctx)
@@ -40,7 +43,12 @@ function M.hooks()
       require("tandem.commands").ask_from_code_action(command, ctx)
     end,
   }
-  return handlers, commands
+  local function on_exit(_, _, client_id)
+    vim.schedule(function()
+      require("tandem.chat").on_exit(client_id)
+    end)
+  end
+  return handlers, commands, on_exit
 end
 
 ---The root folder of `buf`: the nearest folder with a root marker, else the current
@@ -78,7 +86,7 @@ end
 ---@return vim.lsp.Config
 function M.lsp_config(opts)
   local settings = util.wire(opts.settings)
-  local handlers, commands = M.hooks()
+  local handlers, commands, on_exit = M.hooks()
   return {
     cmd = opts.cmd,
     filetypes = opts.filetypes,
@@ -88,6 +96,7 @@ function M.lsp_config(opts)
     init_options = { tandem = settings },
     handlers = handlers,
     commands = commands,
+    on_exit = on_exit,
   }
 end
 

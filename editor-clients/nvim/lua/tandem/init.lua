@@ -44,11 +44,14 @@ function M.setup(opts)
   did_setup = true
 end
 
----Run `setup()` with the defaults unless it ran already (the user commands call this).
+---Run `setup()` with the defaults unless it ran already, or the user enabled the
+---`tandem` config by hand (`vim.lsp.enable("tandem")`, see |tandem-lsp|). The user
+---commands call this.
 function M.ensure_setup()
-  if not did_setup then
+  if not did_setup and not vim.lsp.is_enabled("tandem") then
     M.setup()
   end
+  did_setup = true
 end
 
 ---The chat panel's state, for a statusline: `idle`, `loading`, `thinking`,

@@ -191,8 +191,7 @@ describe("Tandem in VS Code", { timeout: 300_000 }, () => {
       await wb.page.keyboard.press("Home");
       await wb.page.keyboard.press("Shift+End");
       await wb.command("Tandem: Ask About Selection");
-      const input = wb.page.locator(".quick-input-widget .quick-input-box input");
-      await input.waitFor({ state: "visible" });
+      const input = await wb.inputBox("Ask Tandem about the selection");
       await input.fill("what does this return?");
       await input.press("Enter");
       await wb.chat().locator('.turn[data-state="complete"]', { hasText: "It returns a string." }).waitFor();
@@ -220,19 +219,39 @@ describe("Tandem in VS Code", { timeout: 300_000 }, () => {
       assert.ok(await wb.chat().locator("#send").isVisible());
     }));
 
+  test("a model error shows in the turn and the status bar", () =>
+    step("model-error", async () => {
+      await model.fail(401, "invalid api key");
+      await wb.ask("will this fail?");
+      const turn = wb.chat().locator('.turn[data-state="error"]', { hasText: "will this fail?" });
+      await turn.waitFor();
+      assert.match((await turn.locator(".turn-error").textContent()) ?? "", /\S/);
+      await wb.waitStatus(/error/);
+    }));
+
+  test("Tandem: Show Context opens the request it would send", () =>
+    step("show-context", async () => {
+      await wb.command("Tandem: Show Context");
+      const input = await wb.inputBox("Show Tandem's context");
+      assert.equal(await input.inputValue(), "will this fail?", "the last question is offered");
+      await input.fill("where is greet defined?");
+      await input.press("Enter");
+      const lines = wb.page.locator(".editor-group-container.active .monaco-editor .view-line");
+      await lines.filter({ hasText: "## Context for: where is greet defined?" }).first().waitFor();
+      await lines.filter({ hasText: "### Included" }).first().waitFor();
+    }));
+
   test("after a reload the transcript is back", () =>
     step("reloaded", async () => {
       await wb.command("Developer: Reload Window");
       await wb.waitReady();
       await wb.waitStatus(/stub-model · idle/, 60_000);
       await wb.command("Tandem: Open Chat");
-      await wb.chat().locator(".turn").nth(3).waitFor();
+      await wb.chat().locator(".turn").nth(4).waitFor();
       const prompts = await wb.chat().locator(".turn .prompt-text").allTextContents();
-      assert.equal(prompts.length, 4);
-      assert.equal(prompts[0], "what does main do?");
-      assert.equal(prompts[3], "count slowly");
+      assert.deepEqual(prompts, ["what does main do?", "Explain this code.", "what does this return?", "count slowly", "will this fail?"]);
       const states = await wb.chat().locator(".turn").evaluateAll((nodes) => nodes.map((n) => (n as HTMLElement).dataset.state));
-      assert.deepEqual(states, ["complete", "complete", "complete", "cancelled"]);
+      assert.deepEqual(states, ["complete", "complete", "complete", "cancelled", "error"]);
       assert.match((await wb.turns().first().locator(".markdown").textContent()) ?? "", /main greets the world/);
     }));
 

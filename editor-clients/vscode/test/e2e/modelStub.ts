@@ -18,6 +18,8 @@ export interface ModelStub {
   baseUrl: string;
   /** Queues the next chat answer, streamed as these chunks. */
   answer(chunks: string[], options?: AnswerOptions): Promise<void>;
+  /** The next chat request gets this HTTP error. */
+  fail(code: number, message: string): Promise<void>;
   /** All message contents of the last chat request, joined by newlines. */
   lastRequestText(): Promise<string>;
   stop(): Promise<void>;
@@ -67,6 +69,9 @@ export async function startModelStub(python: string, repo: string, logFile: stri
           ? { type: "reply", chunks }
           : { type: "slowstream", chunks, delay: options.delaySeconds };
       await control("/_stub/script", { route: "chat", behaviours: [behaviour] });
+    },
+    fail: async (code, message) => {
+      await control("/_stub/script", { route: "chat", behaviours: [{ type: "status", code, message }] });
     },
     lastRequestText: async () => {
       const answer = (await control("/_stub/requests")) as Recorded[] | { requests: Recorded[] };

@@ -46,6 +46,13 @@ export class Workbench {
     await this.editor().click();
   }
 
+  /** The input box a command opened, once its title shows (not the palette it replaced). */
+  async inputBox(title: string): Promise<Locator> {
+    const widget = this.page.locator(".quick-input-widget", { has: this.page.locator(".quick-input-title", { hasText: title }) });
+    await widget.waitFor({ state: "visible" });
+    return widget.locator(".quick-input-box input");
+  }
+
   editor(): Locator {
     return this.page.locator(".editor-group-container.active .monaco-editor .view-lines").first();
   }

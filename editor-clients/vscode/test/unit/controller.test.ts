@@ -108,7 +108,7 @@ const result = (turnId: string, text: string, status: ChatResult["status"] = "co
 
 describe("ChatController", () => {
   test("a question goes to tandem.chat with the active file, and its turn streams", async () => {
-    const { server, posted, statuses, chat } = setup();
+    const { server, host, posted, statuses, chat } = setup();
     await chat.serverStarted();
     assert.equal(statuses.at(-1)?.model, "stub-model");
     const asking = chat.onViewMessage({ type: "ask", prompt: "  why?  " });
@@ -116,6 +116,7 @@ describe("ChatController", () => {
     assert.deepEqual(server.named("tandem.chat")[0].args, { prompt: "why?", uri: "file:///w/app.py" });
     assert.equal(statuses.at(-1)?.chat, "thinking");
     chat.onChatStatus({ turnId: "t1", sessionId: "s1", status: "started", prompt: "why?" });
+    assert.equal(host.revealed, 0, "the view asked: no need to reveal it");
     chat.onChatDelta({ turnId: "t1", sessionId: "s1", delta: "Because" });
     assert.equal(statuses.at(-1)?.chat, "streaming");
     server.pending.get("tandem.chat")!.resolve(result("t1", "Because."));
@@ -164,6 +165,12 @@ describe("ChatController", () => {
     const last = posted.filter((m) => m.type === "turn").at(-1);
     assert.ok(last?.type === "turn" && last.turn.state === "error" && last.turn.error === "The model endpoint refused the key.");
     assert.equal(statuses.at(-1)?.chat, "error");
+  });
+
+  test("a turn started elsewhere reveals the view", () => {
+    const { host, chat } = setup();
+    chat.onChatStatus({ turnId: "t9", sessionId: "s1", status: "started", prompt: "from a plugin" });
+    assert.equal(host.revealed, 1);
   });
 
   test("the code action's turn is shown and gets its result", async () => {

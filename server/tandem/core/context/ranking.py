@@ -33,11 +33,10 @@ every function ever fixed). So chunks of test files are weighed by
 :data:`TEST_FACTOR`; prose and config (Markdown, reST, text, ``CHANGES``, anything under
 ``doc/``, ``.ini``/``.toml``/``.yaml``, dotfiles, files without an extension...) by
 :data:`DOC_FACTOR`; assets, data, translations and vendored code (``.css``, ``.json``,
-``.po``, minified or ``static/`` files...) by :data:`ASSET_FACTOR`; unless the prompt
-names that kind of file (a test file or ``test_`` symbol for tests, a doc path for
-docs). Words alone do not lift a prior: bug reports say "documentation" and "test" all
-the time. Editor signals and named paths are added after the prior, so a file the
-user points at is never held back by it.
+``.po``, minified or ``static/`` files...) by :data:`ASSET_FACTOR`. Priors scale the
+lexical evidence only: definitions and paths the prompt names and every editor
+signal are added after them, so a test or a doc the user points at (by name, by
+selection, by opening it) is not held back.
 
 Ties break on path, then line, so results are deterministic.
 """
@@ -52,8 +51,10 @@ from dataclasses import dataclass, field
 from tandem.core.context.index import Hit, WorkspaceIndex
 from tandem.core.context.terms import Mentions, expand, prompt_mentions, term_counts
 
-MAX_QUERY_TERMS = 32
+MAX_QUERY_TERMS = 48
 COMMON_SHARE = 0.5
+REPEAT_FROM = 4
+"""A prompt term this frequent (or part of a named symbol) counts twice."""
 MIN_RARE_TERMS = MAX_QUERY_TERMS
 CANDIDATES = 400
 FILE_CANDIDATES = 50
@@ -71,10 +72,10 @@ CHANGED_WEIGHT = 0.2
 RECENT_WEIGHT = 0.15
 EXTRA_WEIGHT = 1.0
 FILE_SHARE = 0.5
-FILE_LEXICAL_WEIGHT = 0.3
-TEST_FACTOR = 0.6
-DOC_FACTOR = 0.5
-ASSET_FACTOR = 0.35
+FILE_LEXICAL_WEIGHT = 0.25
+TEST_FACTOR = 0.5
+DOC_FACTOR = 0.3
+ASSET_FACTOR = 0.2
 _SECOND_CHUNKS = (1.0, 0.5, 0.25)
 
 _TEST_PATH = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*$|_tests?\.[^/]+$|(^|/)conftest\.")
@@ -83,7 +84,6 @@ _DOC_PATH = re.compile(
     r"ini|cfg|toml|ya?ml|conf)$|(^|/)(CHANGES|CHANGELOG|HISTORY|NEWS)|(^|/)\.?[^/.]+$|"
     r"(^|/)\.[^/]+$"
 )
-_DOC_MENTION = re.compile(r"(^|/)docs?/|\.(md|markdown|mdx|rst|rest|txt|adoc)$|(^|/)README")
 _ASSET_PATH = re.compile(
     r"(^|/)(static|vendor|vendored|extern|third_party|node_modules|locales?|i18n)/|"
     r"\.(css|scss|sass|less|svg|json|lock|csv|tsv|dat|xml|html?|map|po|pot|mo|"
@@ -180,7 +180,7 @@ def _rank(index: WorkspaceIndex, prompt: str, signals: Signals) -> _Ranking:
     mentions = signals.mentioned or prompt_mentions(prompt)
     chunks: dict[int, _Candidate] = {}
     query = query_terms(index, prompt, mentions)
-    prior = _Priors(mentions)
+    prior = _Priors()
     _lexical(index, query, chunks)
     prior.apply(chunks)  # to lexical evidence only: what the user points at is not held back
     _definitions(index, mentions, chunks)
@@ -228,7 +228,7 @@ def query_terms(index: WorkspaceIndex, prompt: str, mentions: Mentions) -> list[
     best = sorted(pool, key=lambda t: (-weights[t], t))[:MAX_QUERY_TERMS]
     out: list[str] = []
     for term in best:
-        out.extend([term] * (1 + (term in symbol_terms or counts[term] >= 4)))
+        out.extend([term] * (1 + (term in symbol_terms or counts[term] >= REPEAT_FROM)))
     return out
 
 
@@ -364,29 +364,16 @@ def _cover_boosted_files(
 
 
 class _Priors:
-    """The factor of each file's kind, lifted for the kinds the prompt names."""
+    """The factor of each file's kind (cached per path for one ranking)."""
 
-    def __init__(self, mentions: Mentions) -> None:
-        self.wants_tests = any(is_test_path(p) for p in mentions.paths) or any(
-            s.lower().startswith("test") for s in mentions.symbols
-        )
-        self.wants_docs = any(_DOC_MENTION.search(p) for p in mentions.paths)
+    def __init__(self) -> None:
         self._cache: dict[str, tuple[float, str]] = {}
 
     def of(self, path: str) -> tuple[float, str]:
         found = self._cache.get(path)
         if found is None:
-            found = self._cache[path] = self._prior(path)
+            found = self._cache[path] = file_prior(path)
         return found
-
-    def _prior(self, path: str) -> tuple[float, str]:
-        if _TEST_PATH.search(path):
-            return (1.0 if self.wants_tests else TEST_FACTOR), "test"
-        if _ASSET_PATH.search(path):
-            return ASSET_FACTOR, "asset"
-        if _DOC_PATH.search(path):
-            return (1.0 if self.wants_docs else DOC_FACTOR), "doc"
-        return 1.0, "code"
 
     def apply(self, chunks: dict[int, _Candidate]) -> None:
         for cand in chunks.values():
@@ -394,6 +381,17 @@ class _Priors:
             if factor != 1.0:
                 cand.score *= factor
                 cand.why.append(f"{kind} x{factor}")
+
+
+def file_prior(path: str) -> tuple[float, str]:
+    """(factor, kind) of a path: tests, assets, docs and config weigh less than code."""
+    if _TEST_PATH.search(path):
+        return TEST_FACTOR, "test"
+    if _ASSET_PATH.search(path):
+        return ASSET_FACTOR, "asset"
+    if _DOC_PATH.search(path):
+        return DOC_FACTOR, "doc"
+    return 1.0, "code"
 
 
 def is_test_path(path: str) -> bool:

@@ -104,6 +104,8 @@ class ContextService:
     async def request(
         self, prompt: str, session_id: str | None, focus: Focus, exclude_turn: str | None
     ) -> ContextRequest:
+        if focus.path is not None:
+            self.tracker.workspace.confine(focus.path)
         selection = self._selection(focus)
         buffers = await asyncio.to_thread(self._buffers)
         active = self._label(focus.path) if focus.path else None
