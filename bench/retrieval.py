@@ -43,7 +43,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
 
-from tandem.core.context.index import FileUpdate, WorkspaceIndex
+from tandem.core.context.index import ChunkRecord, FileUpdate, WorkspaceIndex
 from tandem.core.context.ranking import RankedChunk, rank_context
 
 DATA = Path("/work/shared/bench/swebench-dev.jsonl")
@@ -56,6 +56,7 @@ RANKED_CHUNKS = 400
 PER_FILE_CHUNKS = 12
 FULL_ENOUGH = 150
 """Stop filling when fewer tokens than this are left."""
+FETCH_PAGE = 40
 
 # --- token counting ------------------------------------------------------------------------
 
@@ -238,11 +239,14 @@ def assemble_chunks(
     chosen: list[RankedChunk] = []
     used = 0
     per_file: Counter[str] = Counter()
-    records = {r.chunk_id: r for r in index.get_chunks([c.chunk_id for c in ranked])}
-    for chunk in ranked:
-        record = records.get(chunk.chunk_id)
+    records: dict[int, ChunkRecord] = {}
+    for n, chunk in enumerate(ranked):
         if budget - used < FULL_ENOUGH:
             break
+        if n % FETCH_PAGE == 0:  # chunk texts are read a page at a time, as needed
+            page = index.get_chunks([c.chunk_id for c in ranked[n : n + FETCH_PAGE]])
+            records.update((r.chunk_id, r) for r in page)
+        record = records.get(chunk.chunk_id)
         if record is None or per_file[chunk.path] >= PER_FILE_CHUNKS:
             continue
         if chunk.chunk_id not in costs:
@@ -265,7 +269,7 @@ def _render_chunk(header: str | None, text: str) -> str:
     return f"{header}\n    ...\n{text}\n" if header else f"{text}\n"
 
 
-def _render(chosen: list[RankedChunk], records: dict) -> Context:  # type: ignore[type-arg]
+def _render(chosen: list[RankedChunk], records: dict[int, ChunkRecord]) -> Context:
     by_file: dict[str, list[RankedChunk]] = defaultdict(list)
     for chunk in chosen:
         by_file[chunk.path].append(chunk)

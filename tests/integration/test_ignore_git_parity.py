@@ -15,13 +15,24 @@ RULES = {
     ".gitignore": (
         "*.log\n!keep.log\n/root.txt\ngen/\ndocs/**/*.tmp\nvendor/\n!vendor/kept.py\n"
         "**/cache\n*.o\n!special.o\n# a comment\n\n\\#hash.txt\nspace\\ name.txt\n"
-        "lib/*/private\n*[0-9].dat\n"
+        "lib/*/private\n*[0-9].dat\n**/sub/mod.py\n*.md\n!docs/**/*.md\n"
     ),
     "pkg/.gitignore": "!*.log\n/local.txt\nfixtures/\n*.py\n!keep_me.py\n",
     "pkg/sub/.gitignore": "!*.py\nroot.txt\n",
     "docs/.gitignore": "!b.tmp\n",
 }
-DIRS = ["", "pkg/", "pkg/sub/", "docs/", "docs/a/", "vendor/", "lib/x/", "src/gen/", "deep/cache/"]
+DIRS = [
+    "",
+    "pkg/",
+    "pkg/sub/",
+    "other/sub/",
+    "docs/",
+    "docs/a/",
+    "vendor/",
+    "lib/x/",
+    "src/gen/",
+    "deep/cache/",
+]
 NAMES = [
     "a.log", "keep.log", "root.txt", "local.txt", "a.tmp", "b.tmp", "kept.py", "mod.py",
     "keep_me.py", "x.o", "special.o", "#hash.txt", "space name.txt", "private", "f1.dat",
@@ -62,6 +73,10 @@ def test_same_verdicts_as_git_check_ignore(repo: Path) -> None:
     rules = IgnoreRules.load(repo)
     differ = {p: expected[p] for p in paths if rules.is_ignored(p) != expected[p]}
     assert differ == {}
+    for path in paths:  # the walker's shortcut agrees wherever it is used
+        parent, _, name = path.rpartition("/")
+        if not rules.is_ignored(parent, is_dir=True):
+            assert rules.is_entry_ignored(parent, name, is_dir=False) == expected[path]
     assert sum(expected.values()) > len(paths) // 4  # the grid exercises both answers
 
 

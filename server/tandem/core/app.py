@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tandem import __version__
 from tandem.core.chat import ChatService, TurnResult
@@ -23,13 +23,16 @@ from tandem.core.errors import NotFound, TandemError
 from tandem.core.history import open_store
 from tandem.core.history.store import HistoryStore
 from tandem.core.indexer import IndexManager
-from tandem.core.model import ModelClient, describe_endpoint
+from tandem.core.model import describe_endpoint
 from tandem.core.sessions import SessionService
 from tandem.core.settings import Settings
 from tandem.core.tasks import TaskOwner
 from tandem.core.text import Encoding
 from tandem.core.tracker import ChangeKind, WorkspaceTracker
 from tandem.core.workspace import FileView, Workspace
+
+if TYPE_CHECKING:
+    from tandem.core.model import ModelClient
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +115,8 @@ class Tandem:
 
     def model(self) -> ModelClient:
         if self._model is None:
+            from tandem.core.model.client import ModelClient
+
             self._model = ModelClient(self.settings.model)
         return self._model
 
@@ -244,7 +249,7 @@ class Tandem:
     async def chat(self, prompt: str, session_id: str | None, focus: Focus) -> TurnResult:
         if focus.path is not None and self._fallback_root is None:
             self._fallback_root = focus.path.parent
-        session = await asyncio.to_thread(self.sessions.for_chat, session_id)
+        session = await asyncio.to_thread(self.sessions.for_chat, session_id, prompt)
         return await self.chats.chat(prompt, session.id, focus)
 
     async def list_models(self) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tandem.core.context.assemble import Assembled
 from tandem.core.context.manifest import summary as manifest_summary
@@ -24,7 +24,9 @@ from tandem.core.context.service import REQUEST_KEY, ContextService, Focus, requ
 from tandem.core.errors import ModelError
 from tandem.core.history.models import Message
 from tandem.core.history.store import HistoryStore
-from tandem.core.model import ModelClient
+
+if TYPE_CHECKING:
+    from tandem.core.model import ModelClient
 
 log = logging.getLogger(__name__)
 SAVE_EVERY = 0.2

@@ -51,13 +51,16 @@ class SessionService:
         store.set_active_session(ws, session.id)
         return session
 
-    def for_chat(self, session_id: str | None) -> Session:
-        """The session a chat turn goes to: the given one, the active one, or a new one."""
+    def for_chat(self, session_id: str | None, prompt: str = "") -> Session:
+        """The session a chat turn goes to: the given one, the active one, or a new one
+        (titled after the prompt; an untitled session takes its first prompt's title)."""
         session = self.resolve(session_id)
         if session is not None and session.archived:
             raise InvalidArguments(f"session {session.id} is archived; start a new session")
         if session is None:
-            return self.new()
+            return self.new(title_from(prompt))
+        if not session.title and prompt.strip():
+            session = self._store().rename_session(session.id, title_from(prompt))
         if session_id is not None:
             self._store().set_active_session(session.workspace_id, session.id)
         return session
@@ -106,6 +109,11 @@ class SessionService:
             raise InvalidArguments("the search query is empty")
         hits = self._store().search(self.workspace_id(), query)
         return {"hits": [h.to_json() for h in hits]}
+
+
+def title_from(prompt: str, width: int = 60) -> str:
+    line = " ".join(prompt.split())
+    return line if len(line) <= width else line[: width - 1].rstrip() + "…"
 
 
 async def run(fn: Callable[..., Any], *args: Any) -> Any:

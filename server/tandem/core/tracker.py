@@ -114,6 +114,8 @@ class WorkspaceTracker:
         async def catch_up() -> None:
             """Changes made between the scan and the watches being in place."""
             await watcher.ready.wait()
+            if watcher.degraded_reason:
+                self.degraded[folder.path] = watcher.degraded_reason
             await self._rescan(folder)
 
         catching_up = self.tasks.run(catch_up(), f"catch up {folder.name}")
@@ -121,6 +123,8 @@ class WorkspaceTracker:
             await watcher.run(on_changes)
         finally:
             catching_up.cancel()
+        if watcher.stopped_reason:
+            self.degraded[folder.path] = f"not watching: {watcher.stopped_reason}"
 
     async def apply_changes(self, changes: Iterable[tuple[Path, ChangeKind]]) -> None:
         """Disk changes, from our watcher or the editor's: absolute paths."""
@@ -143,7 +147,9 @@ class WorkspaceTracker:
             await self._rescan(folder)
             return
         limit = self.settings.context.maxFileBytes
-        stats = await asyncio.to_thread(_stat_all, folder, [rel for rel, _ in items], limit)
+        rels = [rel for rel, _ in items]
+        rels += _under_deleted_dirs(folder, [rel for rel, kind in items if kind == "deleted"])
+        stats = await asyncio.to_thread(_stat_all, folder, rels, limit)
         changed, removed = [], []
         for rel, stat in stats.items():
             if stat is None:
@@ -181,7 +187,7 @@ class WorkspaceTracker:
         loop = asyncio.get_running_loop()
         try:
             status, root = await loop.run_in_executor(self._git_thread, self._git_status, folder)
-        except gitinfra.GitUnavailable as error:
+        except gitinfra.GitError as error:
             folder.git, folder.git_root, folder.git_error = None, None, str(error)
             return
         folder.git_root, folder.git, folder.git_error = root, status, None
@@ -213,7 +219,7 @@ class WorkspaceTracker:
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(self._git_thread, call)
-        except gitinfra.GitUnavailable as error:
+        except gitinfra.GitError as error:
             folder.git_error = str(error)
             return None
 
@@ -329,6 +335,12 @@ def _stat_all(folder: Folder, rels: list[str], limit: int) -> dict[str, FileStat
             FileStat(size=st.st_size, mtime_ns=st.st_mtime_ns) if st.st_size <= limit else None
         )
     return out
+
+
+def _under_deleted_dirs(folder: Folder, deleted: list[str]) -> list[str]:
+    """Tracked files below a deleted path (a folder removed or moved as a whole)."""
+    prefixes = tuple(f"{rel}/" for rel in deleted)
+    return [rel for rel in folder.files if rel.startswith(prefixes)] if prefixes else []
 
 
 def _in_any(doc: OpenDocument, folders: list[Folder], folder_path: Path | None) -> bool:

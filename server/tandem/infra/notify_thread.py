@@ -66,6 +66,10 @@ class NotifyThread:
         """Ask the thread to finish; it does within one step, releasing its watches."""
         self.stop_event.set()
 
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
     def join(self, timeout: float) -> None:
         """Wait (blocking) until the thread has finished, if it was started."""
         if self._thread.ident is not None:

@@ -92,7 +92,8 @@ class FolderWatcher:
         """Why :meth:`run` returned on its own (for example :data:`FOLDER_REMOVED`)."""
         self.restarts = 0
         self.ready = asyncio.Event()
-        """Set while the watches are in place (cleared during a restart)."""
+        """Set once the watches are in place (and files in new folders reported);
+        cleared when watching fails or ends."""
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
         self._threads: list[NotifyThread] = []
         self._retired: list[NotifyThread] = []
@@ -187,7 +188,7 @@ class FolderWatcher:
                     continue
                 self._stop_threads()
                 return new_dirs if self._recover(payload) else None
-            batch = self._translate(payload)
+            batch = await asyncio.to_thread(self._translate, payload)  # stats every path
             await self._deliver(on_changes, batch.events)
             if not self.root.is_dir():
                 await self._drain(on_changes)
@@ -235,6 +236,7 @@ class FolderWatcher:
     # -- events ----------------------------------------------------------------------------
 
     def _translate(self, raw: RawChanges) -> _Batch:
+        """Turn a change set into events; rebuild the rules first if a rules file changed."""
         changes: dict[str, set[int]] = {}
         prefix = str(self.root) + os.sep
         for change, path in raw:
@@ -293,7 +295,7 @@ class FolderWatcher:
         self.ready.clear()
         for thread in self._threads:
             thread.stop()
-        self._retired += self._threads
+        self._retired = [t for t in self._retired if t.alive] + self._threads
         self._threads = []
 
     def _abs(self, rel: str) -> str:

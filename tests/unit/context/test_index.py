@@ -238,3 +238,13 @@ def test_document_frequencies_count_chunks(index: WorkspaceIndex) -> None:
     assert df[stem("price")] == 1
     assert df["header"] >= 1
     assert "nowhere" not in df
+
+
+def test_chunk_text_follows_updates(index: WorkspaceIndex) -> None:
+    index.update_file("shop/cart.py", CART, 1, 1)
+    first = index.chunks_of("shop/cart.py")[0]
+    assert "total_price" in index.get_chunks([first.chunk_id])[0].text
+    index.update_file("shop/cart.py", CART.replace("total_price", "grand_sum"), 2, 1)
+    again = index.chunks_of("shop/cart.py")[0]
+    record = index.get_chunk(again.chunk_id)
+    assert record is not None and "grand_sum" in record.text

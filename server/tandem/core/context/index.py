@@ -52,6 +52,8 @@ SCHEMA_VERSION = 6
 """Bumped whenever the schema, the chunker or the terms change: old indexes rebuild."""
 MAX_INDEX_BYTES = 1_000_000
 BATCH_FILES = 200
+LINES_CACHE_FILES = 256
+"""Files whose split text is kept for chunk reads (the same files recur across asks)."""
 COLUMN_WEIGHTS = (2.0, 4.0, 1.0)
 """bm25() weights of the path, names and body columns."""
 
@@ -159,6 +161,8 @@ class WorkspaceIndex:
         self.db_path = db_path
         self.generation = 0
         """Bumped on every change, so callers can cache what they derive from paths."""
+        self._lines: dict[int, list[str]] = {}
+        self._lines_lock = threading.Lock()
         db_path.parent.mkdir(parents=True, exist_ok=True)
         self._write_lock = threading.Lock()
         self._local = threading.local()
@@ -276,8 +280,13 @@ class WorkspaceIndex:
         with self._write_lock, _transaction(self._conn) as conn:
             changed = _write_batch(conn, prepared)
         if changed:
-            self.generation += 1
+            self._changed()
         return changed
+
+    def _changed(self) -> None:
+        with self._lines_lock:
+            self.generation += 1
+            self._lines.clear()
 
     def _hashes(self) -> dict[str, str]:
         return {p: state.content_hash for p, state in self.file_states().items()}
@@ -290,7 +299,7 @@ class WorkspaceIndex:
                 return False
             _delete_chunks(conn, row[0], path)
             conn.execute("DELETE FROM files WHERE id = ?", (row[0],))
-        self.generation += 1
+        self._changed()
         return True
 
     def remove_files(self, paths: Iterable[str]) -> int:
@@ -423,19 +432,34 @@ class WorkspaceIndex:
             f"FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id IN ({marks})",
             list(chunk_ids),
         ).fetchall()
-        file_ids = sorted({row[7] for row in rows})
-        lines: dict[int, list[str]] = {}
-        for start in range(0, len(file_ids), 500):
-            part = file_ids[start : start + 500]
-            found = conn.execute(
-                f"SELECT id, text FROM files WHERE id IN ({','.join('?' * len(part))})", part
-            )
-            lines.update((fid, split_lines(_unpack(blob)) if blob else []) for fid, blob in found)
+        lines = self._file_lines(sorted({row[7] for row in rows}))
         by_id: dict[int, ChunkRecord] = {}
         for cid, path, start_line, end_line, kind, name, header, fid in rows:
             body = "\n".join(lines.get(fid, [])[start_line : end_line + 1])
             by_id[cid] = ChunkRecord(cid, path, start_line, end_line, kind, name, header, body)
         return [by_id[cid] for cid in chunk_ids if cid in by_id]
+
+    def _file_lines(self, file_ids: list[int]) -> dict[int, list[str]]:
+        """Lines of files, through a small cache (cleared by every write)."""
+        with self._lines_lock:
+            generation = self.generation
+            lines = {fid: self._lines[fid] for fid in file_ids if fid in self._lines}
+        missing = [fid for fid in file_ids if fid not in lines]
+        conn = self._reader()
+        for start in range(0, len(missing), 500):
+            part = missing[start : start + 500]
+            found = conn.execute(
+                f"SELECT id, text FROM files WHERE id IN ({','.join('?' * len(part))})", part
+            )
+            lines.update((fid, split_lines(_unpack(blob)) if blob else []) for fid, blob in found)
+        with self._lines_lock:
+            if generation != self.generation:
+                return lines  # a write landed meanwhile: do not cache what may be stale
+            for fid in missing:
+                if len(self._lines) >= LINES_CACHE_FILES:
+                    self._lines.pop(next(iter(self._lines)))
+                self._lines[fid] = lines.get(fid, [])
+        return lines
 
     def file_text(self, path: str) -> str | None:
         row = self._reader().execute("SELECT text FROM files WHERE path = ?", (path,)).fetchone()

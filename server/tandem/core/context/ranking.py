@@ -53,11 +53,13 @@ from tandem.core.context.terms import Mentions, expand, prompt_mentions, term_co
 
 MAX_QUERY_TERMS = 48
 COMMON_SHARE = 0.5
-REPEAT_FROM = 4
+REPEAT_FROM = 6
 """A prompt term this frequent (or part of a named symbol) counts twice."""
 MIN_RARE_TERMS = MAX_QUERY_TERMS
 CANDIDATES = 400
 FILE_CANDIDATES = 50
+FILE_QUERY_TERMS = 16
+"""The whole-file search uses the best of the query's terms, once each."""
 MAX_SYMBOLS = 40
 BOOSTED_FILE_CHUNKS = 3
 MAX_DEFINITIONS = 6
@@ -420,7 +422,7 @@ def _add_file_lexical(
     why: dict[str, list[str]],
 ) -> None:
     """Whole-file BM25 (relative to the best file), weighed by the file's prior."""
-    found = index.search_files(query, FILE_CANDIDATES)
+    found = index.search_files(list(dict.fromkeys(query))[:FILE_QUERY_TERMS], FILE_CANDIDATES)
     if not found:
         return
     top = found[0][1] or 1.0

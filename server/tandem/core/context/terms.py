@@ -215,4 +215,3 @@ def _add_symbol(symbols: dict[str, None], ident: str) -> None:
     if len(ident) < 3 or ident.lower() in STOPWORDS or ident.isdigit():
         return
     symbols.setdefault(ident, None)
-
