@@ -193,4 +193,7 @@ async def start_tandem(
     try:
         yield session
     finally:
-        await client.shutdown_session()
+        if client._server is not None and client._server.returncode is None:
+            await client.shutdown_session()
+        else:  # the test killed the server
+            await client.stop()

@@ -74,6 +74,8 @@ class Tandem:
         self._store: HistoryStore | None = None
         self._model: ModelClient | None = None
         self._fallback_root: Path | None = None
+        self.roots: list[Path] = []
+        """The workspace folders the editor named, known before they are scanned."""
         self.indexer = IndexManager(
             data_dir,
             self.tasks,
@@ -121,11 +123,20 @@ class Tandem:
         return self._model
 
     async def add_folders(self, folders: Iterable[FolderSpec]) -> None:
+        folders = list(folders)
+        self.add_roots(spec.path for spec in folders)
         for spec in folders:
             await self.tracker.add_folder(spec.path, spec.uri, spec.name, self.own_watcher)
 
+    def add_roots(self, paths: Iterable[Path]) -> None:
+        for path in paths:
+            if path.resolve() not in self.roots:
+                self.roots.append(path.resolve())
+
     async def remove_folders(self, paths: Iterable[Path]) -> None:
         for path in paths:
+            if path.resolve() in self.roots:
+                self.roots.remove(path.resolve())
             await self.tracker.remove_folder(path)
             self.indexer.drop_folder(path.resolve())
 
@@ -141,9 +152,9 @@ class Tandem:
             self._store = None
 
     def _root(self) -> Path:
-        folders = list(self.workspace.folders)
-        if folders:
-            return folders[0]
+        """The workspace's identity for history: its first folder."""
+        if self.roots:
+            return self.roots[0]
         return self._fallback_root or Path.cwd()
 
     def _remote(self) -> str | None:

@@ -45,10 +45,12 @@ def register(ls: TandemServer) -> None:
 
     @ls.feature(types.INITIALIZED)
     async def initialized(ls: TandemServer, params: types.InitializedParams) -> None:
+        folders = initial_folders(ls)
+        ls.tandem.add_roots(f.path for f in folders)
         await pull_settings(ls)
         if ls.client_watches:
             await register_client_watch(ls)
-        ls.tandem.tasks.run(ls.tandem.add_folders(initial_folders(ls)), "scan folders")
+        ls.tandem.tasks.run(ls.tandem.add_folders(folders), "scan folders")
 
     @ls.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(

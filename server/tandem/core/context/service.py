@@ -34,13 +34,13 @@ from tandem.core.context.planner import Budget
 from tandem.core.context.ranking import Signals, rank_context
 from tandem.core.context.sections import sent_hash
 from tandem.core.context.tokens import TokenCounter, encoding_for_model
+from tandem.core.diffs import parse_unified_diff
 from tandem.core.errors import ContextError
 from tandem.core.history.models import Message
 from tandem.core.history.store import HistoryStore
 from tandem.core.settings import Settings
 from tandem.core.tracker import WorkspaceTracker
 from tandem.core.workspace import Folder
-from tandem.core.diffs import parse_unified_diff
 
 log = logging.getLogger(__name__)
 CODE_CANDIDATES = 80
