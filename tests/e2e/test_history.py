@@ -63,7 +63,7 @@ async def test_reset_archives_then_delete_deletes(tmp_path, model_stub):
         assert deleted["sessions"] == 2
         listing = await s.command("tandem.listSessions", {"includeArchived": True})
         assert listing["sessions"] == []
-        with pytest.raises(JsonRpcException, match="not found|no session|unknown"):
+        with pytest.raises(JsonRpcException, match=r"not found|no session|unknown"):
             await s.command("tandem.getTranscript", {"sessionId": old["sessionId"]})
 
 
@@ -94,7 +94,7 @@ async def test_corrupt_database_is_a_clear_error_and_is_not_overwritten(tmp_path
     junk = os.urandom(4096)
     (data / "history.sqlite3").write_bytes(junk)
     async with start_tandem([folder], data, settings=settings_for(model_stub)) as s:
-        with pytest.raises(JsonRpcException, match="history.sqlite3"):
+        with pytest.raises(JsonRpcException, match=r"history\.sqlite3"):
             await s.command("tandem.chat", {"prompt": "hello"})
         state = await s.state()
         assert state["folders"][0]["uri"].endswith("/w")
