@@ -1,0 +1,134 @@
+"""What the model would see: ``tandem.previewContext`` and the bodies a chat sends."""
+
+from __future__ import annotations
+
+import pytest
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+
+from tests.support.gitrepo import make_repo
+from tests.support.lsp import start_tandem, uri
+
+LIB = "def parse_config(path):\n    '''Read the config.'''\n    return open(path).read()\n"
+APP = "from lib import parse_config\n\n\ndef main():\n    return parse_config('x.toml')\n"
+FILES = {
+    "lib.py": LIB,
+    "app.py": APP,
+    "notes/todo.md": "# Todo\n\n- ship it\n",
+    ".gitignore": "build/\n*.log\n",
+}
+
+
+def settings_for(stub, **context):
+    return {"model": {"baseUrl": stub.url, "name": "test-model"}, "context": context}
+
+
+def text_of(preview) -> str:
+    return "\n".join(m["content"] for m in preview["messages"])
+
+
+async def ready(s):
+    await s.wait_state(lambda st: st["folders"] and st["folders"][0].get("index") == "ready")
+
+
+def full_change(s, doc: str, version: int, text: str) -> None:
+    s.client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=doc, version=version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
+
+
+async def test_preview_shows_the_unsaved_buffer_and_the_named_symbol(tmp_path, model_stub):
+    repo = make_repo(tmp_path / "repo", FILES)
+    async with start_tandem([repo], tmp_path / "data", settings=settings_for(model_stub)) as s:
+        await ready(s)
+        doc = s.open(repo / "app.py")
+        s.edit(doc, 2, (4, 25), (4, 31), "prod.toml")
+        preview = await s.command(
+            "tandem.previewContext", {"prompt": "where is parse_config defined?", "uri": doc}
+        )
+        body = text_of(preview)
+        assert "parse_config('prod.toml')" in body and "parse_config('x.toml')" not in body
+        assert "Read the config." in body  # the definition the prompt names
+        assert preview["totalTokens"] <= preview["budget"]
+        paths = {i["path"] for i in preview["manifest"]["items"] if i.get("path")}
+        assert {"app.py", "lib.py"} <= paths
+        assert not model_stub.chat_requests()  # a preview never calls the model
+
+
+async def test_changed_file_is_sent_as_a_diff_and_unchanged_one_is_referenced(tmp_path, model_stub):
+    repo = make_repo(tmp_path / "repo", FILES)
+    async with start_tandem([repo], tmp_path / "data", settings=settings_for(model_stub)) as s:
+        await ready(s)
+        doc = s.open(repo / "lib.py")
+        first = await s.command("tandem.chat", {"prompt": "review lib.py", "uri": doc})
+        assert "return open(path).read()" in model_stub.last_body()["messages"][-1]["content"]
+        changed = LIB.replace("open(path).read()", "open(path, encoding='utf-8').read()")
+        (repo / "lib.py").write_text(changed)
+        full_change(s, doc, 2, changed)  # the editor reloads the file changed on disk
+        await s.command("tandem.chat", {"prompt": "and now?", "uri": doc})
+        last = model_stub.last_body()["messages"][-1]["content"]
+        assert "+    return open(path, encoding='utf-8').read()" in last
+        assert "-    return open(path).read()" in last
+        third = await s.command(
+            "tandem.previewContext",
+            {"prompt": "anything else?", "uri": doc, "sessionId": first["sessionId"]},
+        )
+        final = third["messages"][-1]["content"]
+        assert "`lib.py` unchanged since you saw it" in final
+        modes = {i["path"]: i.get("mode") for i in third["manifest"]["items"] if i.get("path")}
+        assert modes.get("lib.py") == "unchanged"
+
+
+async def test_tiny_budget_is_a_clear_error(tmp_path, model_stub):
+    repo = make_repo(tmp_path / "repo", FILES)
+    async with start_tandem([repo], tmp_path / "data", settings=settings_for(model_stub)) as s:
+        await ready(s)
+        with pytest.raises(JsonRpcException, match="budget|tokens"):
+            await s.command("tandem.previewContext", {"prompt": "word " * 400, "budget": 100})
+        small = await s.command("tandem.previewContext", {"prompt": "parse_config", "budget": 700})
+        assert 0 < small["totalTokens"] <= small["budget"] == 700
+        assert small["messages"][-1]["content"].rstrip().endswith("parse_config")
+
+
+async def test_secrets_and_ignored_files_never_appear(tmp_path, model_stub):
+    files = {
+        **FILES,
+        ".env": "OPENAI_API_KEY=sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD\n",
+        "build/out.py": "def parse_config_built():\n    return 'BUILD_ARTIFACT'\n",
+        "server.log": "parse_config LOGLINE\n",
+        "deploy/id_rsa": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n-----END OPENSSH PRIVATE KEY-----\n",
+        "settings.py": "DB_PASSWORD = 'Zx9#kq2!Lm7$Tr4@Wp8'\ndef parse_config_db():\n    pass\n",
+    }
+    repo = make_repo(tmp_path / "repo", files)
+    async with start_tandem([repo], tmp_path / "data", settings=settings_for(model_stub)) as s:
+        await ready(s)
+        env = s.open(repo / ".env", language="dotenv")
+        preview = await s.command(
+            "tandem.previewContext", {"prompt": "parse_config password env OPENAI_API_KEY id_rsa"}
+        )
+        body = text_of(preview)
+        for leaked in (
+            "sk-proj-abcdef",
+            "BUILD_ARTIFACT",
+            "LOGLINE",
+            "b3BlbnNzaC1rZXk",
+            "Zx9#kq2!",
+        ):
+            assert leaked not in body
+        assert preview["manifest"]["redactions"]
+        with pytest.raises(JsonRpcException, match="secret|ignored"):
+            await s.command(
+                "tandem.previewContext",
+                {
+                    "prompt": "what is this?",
+                    "uri": env,
+                    "range": {
+                        "start": {"line": 0, "character": 0},
+                        "end": {"line": 1, "character": 0},
+                    },
+                },
+            )
+        assert uri(repo / ".env") == env
