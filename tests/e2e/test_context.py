@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
-
 from tests.support.gitrepo import make_repo
 from tests.support.lsp import start_tandem, uri
 
@@ -86,7 +85,7 @@ async def test_tiny_budget_is_a_clear_error(tmp_path, model_stub):
     repo = make_repo(tmp_path / "repo", FILES)
     async with start_tandem([repo], tmp_path / "data", settings=settings_for(model_stub)) as s:
         await ready(s)
-        with pytest.raises(JsonRpcException, match="budget|tokens"):
+        with pytest.raises(JsonRpcException, match=r"budget|tokens"):
             await s.command("tandem.previewContext", {"prompt": "word " * 400, "budget": 100})
         small = await s.command("tandem.previewContext", {"prompt": "parse_config", "budget": 700})
         assert 0 < small["totalTokens"] <= small["budget"] == 700
@@ -99,7 +98,10 @@ async def test_secrets_and_ignored_files_never_appear(tmp_path, model_stub):
         ".env": "OPENAI_API_KEY=sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD\n",
         "build/out.py": "def parse_config_built():\n    return 'BUILD_ARTIFACT'\n",
         "server.log": "parse_config LOGLINE\n",
-        "deploy/id_rsa": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n-----END OPENSSH PRIVATE KEY-----\n",
+        "deploy/id_rsa": (
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n"
+            "-----END OPENSSH PRIVATE KEY-----\n"
+        ),
         "settings.py": "DB_PASSWORD = 'Zx9#kq2!Lm7$Tr4@Wp8'\ndef parse_config_db():\n    pass\n",
     }
     repo = make_repo(tmp_path / "repo", files)
@@ -119,7 +121,7 @@ async def test_secrets_and_ignored_files_never_appear(tmp_path, model_stub):
         ):
             assert leaked not in body
         assert preview["manifest"]["redactions"]
-        with pytest.raises(JsonRpcException, match="secret|ignored"):
+        with pytest.raises(JsonRpcException, match=r"secret|ignored"):
             await s.command(
                 "tandem.previewContext",
                 {

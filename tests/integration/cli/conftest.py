@@ -1,0 +1,1 @@
+from tests.support.fixtures import model_stub  # noqa: F401
