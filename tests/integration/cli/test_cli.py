@@ -73,7 +73,7 @@ def test_ask_streams_and_history_shows_it(tmp_path, model_stub):
     exported = tandem("history", "--workspace", str(repo), "export", "--format", "json", data=data)
     assert json.loads(exported.stdout)
     found = tandem("history", "--workspace", str(repo), "search", "load_settings", data=data)
-    assert "load_settings" in found.stdout
+    assert "#1 user" in found.stdout and "**load**" in found.stdout
     dry = tandem("ask", "again?", "--workspace", str(repo), "--dry-run", data=data, env=env)
     messages = json.loads(dry.stdout)["messages"]
     assert any("what does load_settings return?" in m["content"] for m in messages)

@@ -150,7 +150,7 @@ def content_hash(text: str) -> str:
 
 
 def indexable(text: str | None) -> bool:
-    """Text we chunk: present, not too big, not binary."""
+    """Text we chunk: present, at most :data:`MAX_INDEX_BYTES` characters, not binary."""
     return text is not None and len(text) <= MAX_INDEX_BYTES and "\x00" not in text
 
 

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import math
 import re
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -297,12 +298,12 @@ class _PathMap:
     by_suffix: dict[str, list[str]]
 
 
-_path_maps: dict[int, _PathMap] = {}
+_path_maps: weakref.WeakKeyDictionary[WorkspaceIndex, _PathMap] = weakref.WeakKeyDictionary()
 
 
 def _suffix_map(index: WorkspaceIndex) -> dict[str, list[str]]:
     """Every path under each of its suffixes (extension dropped): cached per generation."""
-    cached = _path_maps.get(id(index))
+    cached = _path_maps.get(index)
     if cached is not None and cached.generation == index.generation:
         return cached.by_suffix
     by_suffix: dict[str, list[str]] = {}
@@ -310,7 +311,7 @@ def _suffix_map(index: WorkspaceIndex) -> dict[str, list[str]]:
         parts = _module_parts(path)
         for k in range(1, len(parts) + 1):
             by_suffix.setdefault("/".join(parts[-k:]), []).append(path)
-    _path_maps[id(index)] = _PathMap(index.generation, by_suffix)
+    _path_maps[index] = _PathMap(index.generation, by_suffix)
     return by_suffix
 
 
