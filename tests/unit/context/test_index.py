@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tandem.core.context import index as index_module
+from tandem.core.context import index_write
 from tandem.core.context.index import BATCH_FILES, FileUpdate, WorkspaceIndex
 from tandem.core.context.terms import stem, terms
 
@@ -145,7 +145,7 @@ def test_chunk_text_matches_the_file_lines(index: WorkspaceIndex) -> None:
 def test_binary_and_huge_files_are_remembered_but_not_chunked(
     index: WorkspaceIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(index_module, "MAX_INDEX_BYTES", 100)
+    monkeypatch.setattr(index_write, "MAX_INDEX_BYTES", 100)
     assert index.update_file("logo.png", "PNG\x00\x01binary", 1, 11) is True
     assert index.update_file("big.py", "x = 1\n" * 50, 1, 300) is True
     assert index.update_file("gone.py", None, 1, 5) is True

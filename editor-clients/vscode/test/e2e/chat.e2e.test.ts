@@ -243,8 +243,7 @@ describe("Tandem in VS Code", { timeout: 300_000 }, () => {
 
   test("after a reload the transcript is back", () =>
     step("reloaded", async () => {
-      await wb.command("Developer: Reload Window");
-      await wb.waitReady();
+      await wb.reloadWindow();
       await wb.waitStatus(/stub-model · idle/, 60_000);
       await wb.command("Tandem: Open Chat");
       await wb.chat().locator(".turn").nth(4).waitFor();
@@ -265,5 +264,18 @@ describe("Tandem in VS Code", { timeout: 300_000 }, () => {
       await wb.chat().locator('.turn[data-state="complete"]', { hasText: "A fresh start." }).waitFor();
       assert.equal(await wb.turns().count(), 1);
       assert.doesNotMatch(await model.lastRequestText(), /count slowly|what does main do/);
+    }));
+
+  test("New starts an empty session; the picker switches back", () =>
+    step("sessions", async () => {
+      const picker = wb.chat().locator("#session");
+      const before = await picker.inputValue();
+      await wb.chat().locator("#new-session").click();
+      await wb.chat().locator(".turn").first().waitFor({ state: "detached" });
+      const values = await picker.locator("option").evaluateAll((nodes) => nodes.map((n) => (n as HTMLOptionElement).value));
+      assert.ok(values.includes(before), `the previous session is listed: ${values.join(", ")}`);
+      await picker.selectOption(before);
+      await wb.chat().locator(".turn", { hasText: "anything new?" }).waitFor();
+      assert.equal(await wb.turns().count(), 1);
     }));
 });

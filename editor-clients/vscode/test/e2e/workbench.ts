@@ -23,6 +23,15 @@ export class Workbench {
     await this.page.waitForSelector(".monaco-workbench .part.statusbar", { timeout: 60_000 });
   }
 
+  /** "Developer: Reload Window", and the new page ready. */
+  async reloadWindow(): Promise<void> {
+    const main = this.page.mainFrame();
+    const navigated = this.page.waitForEvent("framenavigated", { predicate: (frame) => frame === main, timeout: 30_000 });
+    await this.command("Developer: Reload Window");
+    await navigated;
+    await this.waitReady();
+  }
+
   /** Runs a command by its title from the command palette. */
   async command(title: string): Promise<void> {
     await this.page.keyboard.press("F1");
@@ -66,7 +75,8 @@ export class Workbench {
     await item.waitFor({ timeout });
     const deadline = Date.now() + timeout;
     for (;;) {
-      const text = (await item.textContent()) ?? "";
+      // textContent fails while the page navigates (a reload): try again
+      const text = (await item.textContent({ timeout: 5_000 }).catch(() => "")) ?? "";
       if (pattern.test(text)) return text;
       if (Date.now() > deadline) throw new Error(`status bar is "${text}", expected ${String(pattern)}`);
       await this.page.waitForTimeout(100);

@@ -32,25 +32,45 @@ Why this layout:
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import sqlite3
 import threading
-import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from tandem.core.context.chunker import Chunk, chunk_file, split_lines
-from tandem.core.context.terms import path_terms, terms, terms_text
+from tandem.core.context.chunker import split_lines
+from tandem.core.context.index_write import (
+    MAX_INDEX_BYTES,
+    FileUpdate,
+    Prepared,
+    batches,
+    content_hash,
+    delete_file_rows,
+    indexable,
+    prepare,
+    transaction,
+    unpack,
+    write_batch,
+)
+
+__all__ = [
+    "MAX_INDEX_BYTES",
+    "ChunkRecord",
+    "Definition",
+    "FileState",
+    "FileUpdate",
+    "Hit",
+    "WorkspaceIndex",
+    "content_hash",
+    "indexable",
+]
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """Bumped whenever the schema, the chunker or the terms change: old indexes rebuild."""
-MAX_INDEX_BYTES = 1_000_000
 BATCH_FILES = 200
 LINES_CACHE_FILES = 256
 """Files whose split text is kept for chunk reads (the same files recur across asks)."""
@@ -93,6 +113,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunk_vocab USING fts5vocab(chunk_terms, 'row
 CREATE VIRTUAL TABLE IF NOT EXISTS file_terms USING fts5(
     path, names, body, content='', tokenize="ascii tokenchars '_'"
 );
+CREATE VIRTUAL TABLE IF NOT EXISTS file_vocab USING fts5vocab(file_terms, 'row');
 """
 
 
@@ -133,25 +154,6 @@ class Definition:
     path: str
     line: int
     chunk_id: int
-
-
-@dataclass(frozen=True)
-class FileUpdate:
-    """One file to (re)index: folder-relative posix path, its text and its stat."""
-
-    path: str
-    text: str | None
-    mtime_ns: int
-    size: int
-
-
-def content_hash(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-
-
-def indexable(text: str | None) -> bool:
-    """Text we chunk: present, at most :data:`MAX_INDEX_BYTES` characters, not binary."""
-    return text is not None and len(text) <= MAX_INDEX_BYTES and "\x00" not in text
 
 
 class WorkspaceIndex:
@@ -255,7 +257,7 @@ class WorkspaceIndex:
 
     def update_file(self, path: str, text: str | None, mtime_ns: int, size: int) -> bool:
         """(Re)index one file; False if its content was already indexed as is."""
-        prepared = _prepare(FileUpdate(path, text, mtime_ns, size), {})
+        prepared = prepare(FileUpdate(path, text, mtime_ns, size), {})
         return self._write([prepared]) > 0
 
     def update_files(self, updates: Iterable[FileUpdate]) -> int:
@@ -269,16 +271,16 @@ class WorkspaceIndex:
         changed = 0
         with ThreadPoolExecutor(1, thread_name_prefix="tandem-index") as writer:
             pending: Future[int] | None = None
-            for batch in _batches(updates, BATCH_FILES):
-                prepared = [_prepare(update, known) for update in batch]
+            for batch in batches(updates, BATCH_FILES):
+                prepared = [prepare(update, known) for update in batch]
                 changed += pending.result() if pending else 0
                 pending = writer.submit(self._write, prepared)
             changed += pending.result() if pending else 0
         return changed
 
-    def _write(self, prepared: list[_Prepared]) -> int:
-        with self._write_lock, _transaction(self._conn) as conn:
-            changed = _write_batch(conn, prepared)
+    def _write(self, prepared: list[Prepared]) -> int:
+        with self._write_lock, transaction(self._conn) as conn:
+            changed = write_batch(conn, prepared)
         if changed:
             self._changed()
         return changed
@@ -293,11 +295,11 @@ class WorkspaceIndex:
 
     def remove_file(self, path: str) -> bool:
         """Forget a file; False if it was not indexed."""
-        with self._write_lock, _transaction(self._conn) as conn:
+        with self._write_lock, transaction(self._conn) as conn:
             row = conn.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
             if row is None:
                 return False
-            _delete_chunks(conn, row[0], path)
+            delete_file_rows(conn, row[0], path)
             conn.execute("DELETE FROM files WHERE id = ?", (row[0],))
         self._changed()
         return True
@@ -319,14 +321,28 @@ class WorkspaceIndex:
         return int(row[0])
 
     def document_frequencies(self, query_terms: Iterable[str]) -> dict[str, int]:
-        """How many chunks contain each term (terms absent from the index are left out)."""
+        """How many chunks contain each term (terms absent from the index are left out).
+
+        This walks each term's posting list: on a big index, prefer
+        :meth:`file_frequencies`, which walks the ten times shorter per-file lists."""
+        return self._frequencies("chunk_vocab", query_terms)
+
+    def file_frequencies(self, query_terms: Iterable[str]) -> dict[str, int]:
+        """How many files contain each term (terms absent from the index are left out)."""
+        return self._frequencies("file_vocab", query_terms)
+
+    def file_count(self) -> int:
+        row = self._reader().execute("SELECT count(*) FROM files WHERE text IS NOT NULL")
+        return int(row.fetchone()[0])
+
+    def _frequencies(self, vocab: str, query_terms: Iterable[str]) -> dict[str, int]:
         wanted = list(dict.fromkeys(query_terms))
         out: dict[str, int] = {}
         conn = self._reader()
         for start in range(0, len(wanted), 500):
             part = wanted[start : start + 500]
             marks = ",".join("?" * len(part))
-            sql = f"SELECT term, doc FROM chunk_vocab WHERE term IN ({marks})"
+            sql = f"SELECT term, doc FROM {vocab} WHERE term IN ({marks})"
             out.update(conn.execute(sql, part).fetchall())
         return out
 
@@ -451,7 +467,7 @@ class WorkspaceIndex:
             found = conn.execute(
                 f"SELECT id, text FROM files WHERE id IN ({','.join('?' * len(part))})", part
             )
-            lines.update((fid, split_lines(_unpack(blob)) if blob else []) for fid, blob in found)
+            lines.update((fid, split_lines(unpack(blob)) if blob else []) for fid, blob in found)
         with self._lines_lock:
             if generation != self.generation:
                 return lines  # a write landed meanwhile: do not cache what may be stale
@@ -463,193 +479,4 @@ class WorkspaceIndex:
 
     def file_text(self, path: str) -> str | None:
         row = self._reader().execute("SELECT text FROM files WHERE path = ?", (path,)).fetchone()
-        return _unpack(row[0]) if row and row[0] is not None else None
-
-
-# --- write helpers ---------------------------------------------------------------------
-
-
-class _transaction:
-    """``BEGIN IMMEDIATE`` .. ``COMMIT``, rolled back on error."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    def __enter__(self) -> sqlite3.Connection:
-        self.conn.execute("BEGIN IMMEDIATE")
-        return self.conn
-
-    def __exit__(self, kind: Any, value: Any, tb: Any) -> None:
-        self.conn.execute("COMMIT" if kind is None else "ROLLBACK")
-
-
-def _batches(items: Iterable[FileUpdate], size: int) -> Iterator[list[FileUpdate]]:
-    batch: list[FileUpdate] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-@dataclass(frozen=True)
-class _PreparedChunk:
-    start_line: int
-    end_line: int
-    kind: str
-    name: str | None
-    header: str | None
-    names: str
-    names_column: str
-    body_column: str
-    defs: tuple[tuple[str, int], ...]
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    """A file made ready to write: everything but the database work."""
-
-    update: FileUpdate
-    digest: str
-    blob: bytes | None = None
-    path_column: str = ""
-    chunks: tuple[_PreparedChunk, ...] = ()
-
-
-def _prepare(update: FileUpdate, known: dict[str, str]) -> _Prepared:
-    """Chunk and tokenize a file (pure Python: runs outside the write transaction)."""
-    text = update.text
-    digest = content_hash(text) if text is not None else ""
-    if known.get(update.path) == digest or text is None or not indexable(text):
-        return _Prepared(update, digest)
-    chunks = tuple(_prepare_chunk(chunk) for chunk in chunk_file(update.path, text))
-    return _Prepared(update, digest, _pack(text), " ".join(path_terms(update.path)), chunks)
-
-
-def _prepare_chunk(chunk: Chunk) -> _PreparedChunk:
-    names = " ".join(dict.fromkeys(qual for qual, _ in chunk.defs))
-    return _PreparedChunk(
-        chunk.start_line,
-        chunk.end_line,
-        chunk.kind,
-        chunk.name,
-        chunk.header,
-        names,
-        _names_column(names),
-        _body_text(chunk.header, chunk.text),
-        chunk.defs,
-    )
-
-
-def _write_batch(conn: sqlite3.Connection, batch: list[_Prepared]) -> int:
-    """Write prepared files in the current transaction; returns how many changed."""
-    changed = 0
-    chunk_rows: list[tuple[Any, ...]] = []
-    symbol_rows: list[tuple[Any, ...]] = []
-    term_rows: list[tuple[Any, ...]] = []
-    file_rows: list[tuple[Any, ...]] = []
-    next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM chunks").fetchone()[0]
-    for item in batch:
-        file_id = _write_file_row(conn, item)
-        if file_id is None:
-            continue
-        changed += 1
-        for chunk in item.chunks:
-            cid, next_id = next_id, next_id + 1
-            location = (cid, file_id, chunk.start_line, chunk.end_line, chunk.kind)
-            chunk_rows.append((*location, chunk.name, chunk.header, chunk.names))
-            symbol_rows.extend((q.rsplit(".", 1)[-1], q, cid, ln) for q, ln in chunk.defs)
-            term_rows.append((cid, item.path_column, chunk.names_column, chunk.body_column))
-        if item.chunks:
-            file_rows.append((file_id, *_file_columns(item.path_column, item.chunks)))
-    conn.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?)", chunk_rows)
-    conn.executemany("INSERT INTO symbols VALUES (?, ?, ?, ?)", symbol_rows)
-    conn.executemany(
-        "INSERT INTO chunk_terms (rowid, path, names, body) VALUES (?, ?, ?, ?)", term_rows
-    )
-    conn.executemany(
-        "INSERT INTO file_terms (rowid, path, names, body) VALUES (?, ?, ?, ?)", file_rows
-    )
-    return changed
-
-
-def _write_file_row(conn: sqlite3.Connection, item: _Prepared) -> int | None:
-    """Upsert the file row; None when its content is unchanged (stat refreshed only)."""
-    update = item.update
-    row = conn.execute("SELECT id, hash FROM files WHERE path = ?", (update.path,)).fetchone()
-    if row is not None and row[1] == item.digest:
-        conn.execute(
-            "UPDATE files SET mtime_ns = ?, size = ? WHERE id = ?",
-            (update.mtime_ns, update.size, row[0]),
-        )
-        return None
-    if row is not None:
-        _delete_chunks(conn, row[0], update.path)
-    values = (update.path, update.mtime_ns, update.size, item.digest, item.blob)
-    return int(
-        conn.execute(
-            "INSERT INTO files (path, mtime_ns, size, hash, text) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT(path) DO UPDATE SET mtime_ns = excluded.mtime_ns, "
-            "size = excluded.size, hash = excluded.hash, text = excluded.text RETURNING id",
-            values,
-        ).fetchone()[0]
-    )
-
-
-def _delete_chunks(conn: sqlite3.Connection, file_id: int, path: str) -> None:
-    """Remove a file's chunks; FTS5 rows are deleted with their rebuilt column values."""
-    text_row = conn.execute("SELECT text FROM files WHERE id = ?", (file_id,)).fetchone()
-    lines = split_lines(_unpack(text_row[0])) if text_row and text_row[0] is not None else []
-    path_column = " ".join(path_terms(path))
-    rows = conn.execute(
-        "SELECT id, start_line, end_line, header, names FROM chunks WHERE file_id = ? "
-        "ORDER BY start_line",
-        (file_id,),
-    ).fetchall()
-    columns: list[_PreparedChunk] = []
-    for cid, start, end, header, names in rows:
-        body = _body_text(header, "\n".join(lines[start : end + 1]))
-        conn.execute(
-            "INSERT INTO chunk_terms (chunk_terms, rowid, path, names, body) "
-            "VALUES ('delete', ?, ?, ?, ?)",
-            (cid, path_column, _names_column(names), body),
-        )
-        columns.append(
-            _PreparedChunk(start, end, "", None, header, names, _names_column(names), body, ())
-        )
-    if columns:
-        conn.execute(
-            "INSERT INTO file_terms (file_terms, rowid, path, names, body) "
-            "VALUES ('delete', ?, ?, ?, ?)",
-            (file_id, *_file_columns(path_column, columns)),
-        )
-    conn.execute(
-        "DELETE FROM symbols WHERE chunk_id IN (SELECT id FROM chunks WHERE file_id = ?)",
-        (file_id,),
-    )
-    conn.execute("DELETE FROM chunks WHERE file_id = ?", (file_id,))
-
-
-def _file_columns(path_column: str, chunks: Sequence[_PreparedChunk]) -> tuple[str, str, str]:
-    """The file-level FTS row: the chunks' columns joined, in line order."""
-    ordered = sorted(chunks, key=lambda c: c.start_line)
-    names = " ".join(c.names_column for c in ordered if c.names_column)
-    return path_column, names, " ".join(c.body_column for c in ordered)
-
-
-def _body_text(header: str | None, text: str) -> str:
-    return terms_text(f"{header}\n{text}" if header else text)
-
-
-def _names_column(names: str) -> str:
-    return " ".join(terms(names))
-
-
-def _pack(text: str) -> bytes:
-    return zlib.compress(text.encode("utf-8", "surrogatepass"), 1)
-
-
-def _unpack(blob: bytes) -> str:
-    return zlib.decompress(blob).decode("utf-8", "surrogatepass")
+        return unpack(row[0]) if row and row[0] is not None else None

@@ -1,0 +1,227 @@
+"""The write side of :mod:`tandem.core.context.index`: preparing and storing files.
+
+Preparing a file (chunking, terms, compression) is pure Python and runs outside any
+transaction; storing it is a few ``executemany`` calls per batch. Deleting a file's
+rows from the contentless FTS5 tables needs the exact column values that were
+inserted, so they are rebuilt here from what the ``files`` and ``chunks`` tables keep,
+by the same functions that built them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tandem.core.context.chunker import Chunk, chunk_file, split_lines
+from tandem.core.context.terms import path_terms, terms, terms_text
+
+MAX_INDEX_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class FileUpdate:
+    """One file to (re)index: folder-relative posix path, its text and its stat."""
+
+    path: str
+    text: str | None
+    mtime_ns: int
+    size: int
+
+
+def content_hash(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def indexable(text: str | None) -> bool:
+    """Text we chunk: present, at most :data:`MAX_INDEX_BYTES` characters, not binary."""
+    return text is not None and len(text) <= MAX_INDEX_BYTES and "\x00" not in text
+
+
+class transaction:
+    """``BEGIN IMMEDIATE`` .. ``COMMIT``, rolled back on error."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, kind: Any, value: Any, tb: Any) -> None:
+        self.conn.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+def batches(items: Iterable[FileUpdate], size: int) -> Iterator[list[FileUpdate]]:
+    batch: list[FileUpdate] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@dataclass(frozen=True)
+class PreparedChunk:
+    start_line: int
+    end_line: int
+    kind: str
+    name: str | None
+    header: str | None
+    names: str
+    names_column: str
+    body_column: str
+    defs: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A file made ready to write: everything but the database work."""
+
+    update: FileUpdate
+    digest: str
+    blob: bytes | None = None
+    path_column: str = ""
+    chunks: tuple[PreparedChunk, ...] = ()
+
+
+def prepare(update: FileUpdate, known: dict[str, str]) -> Prepared:
+    """Chunk and tokenize a file (pure Python: runs outside the write transaction)."""
+    text = update.text
+    digest = content_hash(text) if text is not None else ""
+    if known.get(update.path) == digest or text is None or not indexable(text):
+        return Prepared(update, digest)
+    chunks = tuple(_prepare_chunk(chunk) for chunk in chunk_file(update.path, text))
+    return Prepared(update, digest, _pack(text), " ".join(path_terms(update.path)), chunks)
+
+
+def _prepare_chunk(chunk: Chunk) -> PreparedChunk:
+    names = " ".join(dict.fromkeys(qual for qual, _ in chunk.defs))
+    return PreparedChunk(
+        chunk.start_line,
+        chunk.end_line,
+        chunk.kind,
+        chunk.name,
+        chunk.header,
+        names,
+        _names_column(names),
+        _body_text(chunk.header, chunk.text),
+        chunk.defs,
+    )
+
+
+def write_batch(conn: sqlite3.Connection, batch: list[Prepared]) -> int:
+    """Write prepared files in the current transaction; returns how many changed."""
+    changed = 0
+    chunk_rows: list[tuple[Any, ...]] = []
+    symbol_rows: list[tuple[Any, ...]] = []
+    term_rows: list[tuple[Any, ...]] = []
+    file_rows: list[tuple[Any, ...]] = []
+    next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM chunks").fetchone()[0]
+    for item in batch:
+        file_id = _write_file_row(conn, item)
+        if file_id is None:
+            continue
+        changed += 1
+        for chunk in item.chunks:
+            cid, next_id = next_id, next_id + 1
+            location = (cid, file_id, chunk.start_line, chunk.end_line, chunk.kind)
+            chunk_rows.append((*location, chunk.name, chunk.header, chunk.names))
+            symbol_rows.extend((q.rsplit(".", 1)[-1], q, cid, ln) for q, ln in chunk.defs)
+            term_rows.append((cid, item.path_column, chunk.names_column, chunk.body_column))
+        if item.chunks:
+            file_rows.append((file_id, *_file_columns(item.path_column, item.chunks)))
+    conn.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?)", chunk_rows)
+    conn.executemany("INSERT INTO symbols VALUES (?, ?, ?, ?)", symbol_rows)
+    conn.executemany(
+        "INSERT INTO chunk_terms (rowid, path, names, body) VALUES (?, ?, ?, ?)", term_rows
+    )
+    conn.executemany(
+        "INSERT INTO file_terms (rowid, path, names, body) VALUES (?, ?, ?, ?)", file_rows
+    )
+    return changed
+
+
+def _write_file_row(conn: sqlite3.Connection, item: Prepared) -> int | None:
+    """Upsert the file row; None when its content is unchanged (stat refreshed only)."""
+    update = item.update
+    row = conn.execute("SELECT id, hash FROM files WHERE path = ?", (update.path,)).fetchone()
+    if row is not None and row[1] == item.digest:
+        conn.execute(
+            "UPDATE files SET mtime_ns = ?, size = ? WHERE id = ?",
+            (update.mtime_ns, update.size, row[0]),
+        )
+        return None
+    if row is not None:
+        delete_file_rows(conn, row[0], update.path)
+    values = (update.path, update.mtime_ns, update.size, item.digest, item.blob)
+    return int(
+        conn.execute(
+            "INSERT INTO files (path, mtime_ns, size, hash, text) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(path) DO UPDATE SET mtime_ns = excluded.mtime_ns, "
+            "size = excluded.size, hash = excluded.hash, text = excluded.text RETURNING id",
+            values,
+        ).fetchone()[0]
+    )
+
+
+def delete_file_rows(conn: sqlite3.Connection, file_id: int, path: str) -> None:
+    """Remove a file's chunks; FTS5 rows are deleted with their rebuilt column values."""
+    text_row = conn.execute("SELECT text FROM files WHERE id = ?", (file_id,)).fetchone()
+    lines = split_lines(unpack(text_row[0])) if text_row and text_row[0] is not None else []
+    path_column = " ".join(path_terms(path))
+    rows = conn.execute(
+        "SELECT id, start_line, end_line, header, names FROM chunks WHERE file_id = ? "
+        "ORDER BY start_line",
+        (file_id,),
+    ).fetchall()
+    columns: list[PreparedChunk] = []
+    for cid, start, end, header, names in rows:
+        body = _body_text(header, "\n".join(lines[start : end + 1]))
+        conn.execute(
+            "INSERT INTO chunk_terms (chunk_terms, rowid, path, names, body) "
+            "VALUES ('delete', ?, ?, ?, ?)",
+            (cid, path_column, _names_column(names), body),
+        )
+        columns.append(
+            PreparedChunk(start, end, "", None, header, names, _names_column(names), body, ())
+        )
+    if columns:
+        conn.execute(
+            "INSERT INTO file_terms (file_terms, rowid, path, names, body) "
+            "VALUES ('delete', ?, ?, ?, ?)",
+            (file_id, *_file_columns(path_column, columns)),
+        )
+    conn.execute(
+        "DELETE FROM symbols WHERE chunk_id IN (SELECT id FROM chunks WHERE file_id = ?)",
+        (file_id,),
+    )
+    conn.execute("DELETE FROM chunks WHERE file_id = ?", (file_id,))
+
+
+def _file_columns(path_column: str, chunks: Sequence[PreparedChunk]) -> tuple[str, str, str]:
+    """The file-level FTS row: the chunks' columns joined, in line order."""
+    ordered = sorted(chunks, key=lambda c: c.start_line)
+    names = " ".join(c.names_column for c in ordered if c.names_column)
+    return path_column, names, " ".join(c.body_column for c in ordered)
+
+
+def _body_text(header: str | None, text: str) -> str:
+    return terms_text(f"{header}\n{text}" if header else text)
+
+
+def _names_column(names: str) -> str:
+    return " ".join(terms(names))
+
+
+def _pack(text: str) -> bytes:
+    return zlib.compress(text.encode("utf-8", "surrogatepass"), 1)
+
+
+def unpack(blob: bytes) -> str:
+    return zlib.decompress(blob).decode("utf-8", "surrogatepass")
