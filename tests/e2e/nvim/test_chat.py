@@ -162,7 +162,7 @@ def test_new_session_and_switch_back(editor, model):
     assert len(listed["sessions"]) == 2
     assert "topic two" in [s["title"] for s in listed["sessions"]]
 
-    editor.lua("_G.pick('(untitled)')")  # the first session: no title was given
+    editor.lua("_G.pick('topic one')")  # the first session, titled after its first prompt
     editor.nvim.command("TandemSessions")
     editor.wait_for(
         f"require('tandem.chat').session().loaded"

@@ -68,5 +68,5 @@ def test_writers_in_one_shared_session(history_target, tmp_path):
     assert len({m.id for m in messages}) == len(messages)
     for tag in TAGS:
         check_writer(messages, tag)
-    interleaved = [m.content[0] for m in messages]
-    assert interleaved != sorted(interleaved), "the writers never overlapped"
+    # The writers are released together; whether their appends interleave is up to
+    # the scheduler and SQLite's busy handler, so it is not asserted.
