@@ -28,11 +28,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +40,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
 
+from bm25_baseline import FileBM25
+from swebench_data import Spans, checkout, gold_spans, load_tasks, read_text, walk
 from tandem.core.context.index import ChunkRecord, FileUpdate, WorkspaceIndex
 from tandem.core.context.ranking import RankedChunk, rank_context
 
@@ -50,8 +49,6 @@ DATA = Path("/work/shared/bench/swebench-dev.jsonl")
 BUDGETS = (8_000, 13_000, 27_000)
 HEADLINE_BUDGET = 13_000
 """Time per query is ranking plus assembling this budget's context."""
-MAX_FILE_BYTES = 1_000_000
-SKIP_DIRS = {".git", "node_modules", "__pycache__", ".tox", ".venv", "build", "dist"}
 RANKED_CHUNKS = 400
 PER_FILE_CHUNKS = 12
 FULL_ENOUGH = 150
@@ -88,81 +85,6 @@ def token_counter() -> Callable[[str], int]:
 # --- checkouts and indexes -------------------------------------------------------------------
 
 
-def checkout(mirrors: Path, work: Path, repo: str, commit: str) -> Path:
-    """Files of ``repo`` at ``commit`` under ``work`` (cached). Blobs the mirror lacks
-    (snapshots may leave out their largest files) and files over the size cap are
-    skipped, as the indexer would skip them anyway."""
-    target = work / "checkouts" / repo.replace("/", "+") / commit
-    if target.is_dir():
-        return target
-    git_dir = mirrors / repo.replace("/", "+") / "repo"
-    listing = subprocess.run(
-        ["git", f"--git-dir={git_dir}", "ls-tree", "-r", "-z", "-l", commit],
-        capture_output=True,
-        check=True,
-    ).stdout
-    blobs = dict(_wanted_blobs(listing))
-    partial = Path(tempfile.mkdtemp(dir=work, prefix="checkout-"))
-    for rel, data in _read_blobs(git_dir, blobs):
-        path = partial / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial.rename(target)
-    return target
-
-
-def _wanted_blobs(listing: bytes) -> Iterator[tuple[str, str]]:
-    """(path, sha) of the regular files no bigger than the cap, from ``ls-tree -l -z``."""
-    for entry in listing.split(b"\0"):
-        if not entry:
-            continue
-        meta, _, rel = entry.partition(b"\t")
-        mode, kind, sha, size = meta.split()
-        regular = kind == b"blob" and mode in (b"100644", b"100755") and size.isdigit()
-        if regular and int(size) <= MAX_FILE_BYTES:
-            yield rel.decode("utf-8", "surrogateescape"), sha.decode()
-
-
-def _read_blobs(git_dir: Path, blobs: dict[str, str]) -> Iterator[tuple[str, bytes]]:
-    """Blob contents through one ``git cat-file --batch``; missing blobs are skipped."""
-    paths = list(blobs)
-    request = "".join(blobs[p] + "\n" for p in paths).encode()
-    out = subprocess.run(
-        ["git", f"--git-dir={git_dir}", "cat-file", "--batch"],
-        input=request,
-        capture_output=True,
-        check=True,
-    ).stdout
-    pos = 0
-    for rel in paths:
-        end = out.index(b"\n", pos)
-        header = out[pos:end].split()
-        pos = end + 1
-        if header[-1] == b"missing":
-            continue
-        size = int(header[2])
-        yield rel, out[pos : pos + size]
-        pos += size + 1
-
-
-def walk(root: Path) -> Iterator[tuple[str, os.stat_result]]:
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-        for name in sorted(files):
-            path = Path(folder) / name
-            stat = path.stat()
-            if stat.st_size <= MAX_FILE_BYTES:
-                yield path.relative_to(root).as_posix(), stat
-
-
-def read_text(path: Path) -> str | None:
-    data = path.read_bytes()
-    if b"\x00" in data[:8192]:
-        return None
-    return data.decode("utf-8", "replace")
-
-
 def build_index(root: Path, db: Path) -> tuple[WorkspaceIndex, float, int]:
     """Open (or create) the index of a checkout; unchanged files are not re-read."""
     started = time.perf_counter()
@@ -178,43 +100,6 @@ def build_index(root: Path, db: Path) -> tuple[WorkspaceIndex, float, int]:
 
     changed = index.update_files(updates())
     return index, time.perf_counter() - started, changed
-
-
-# --- spans -----------------------------------------------------------------------------------
-
-
-def span_lines(text: str, name: str) -> list[int] | None:
-    """0-based lines that must be visible for a gold span: its definition line and the
-    first two lines of its body (``imports``: the first import). None if absent."""
-    import ast
-
-    try:
-        tree = ast.parse(text)
-    except SyntaxError:
-        return None
-    if name == "imports":
-        first = next((n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)), None)
-        return [first.lineno - 1] if first else None
-    node = _find_def(tree.body, name.split("."))
-    if node is None:
-        return None
-    body_start = node.body[0].lineno - 1
-    end = (node.end_lineno or node.lineno) - 1
-    return sorted({node.lineno - 1, *range(body_start, min(body_start + 2, end + 1))})
-
-
-def _find_def(body: list, parts: list[str]):  # type: ignore[no-untyped-def]
-    import ast
-
-    for node in body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            if node.name == parts[0]:
-                return node if len(parts) == 1 else _find_def(node.body, parts[1:])
-        elif isinstance(node, ast.If | ast.Try):
-            found = _find_def(node.body, parts)
-            if found is not None:
-                return found
-    return None
 
 
 # --- assembling a context ----------------------------------------------------------------------
@@ -306,88 +191,6 @@ def assemble_files(
     return context
 
 
-# --- the whole-file BM25 baseline -------------------------------------------------------------
-
-_WORD = re.compile(r"\w+")
-_BASELINE_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "but",
-        "by",
-        "for",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "no",
-        "not",
-        "of",
-        "on",
-        "or",
-        "such",
-        "that",
-        "the",
-        "their",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "to",
-        "was",
-        "will",
-        "with",
-    ]
-)
-
-
-def _baseline_tokens(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text.lower()) if w not in _BASELINE_STOP]
-
-
-class FileBM25:
-    """BM25 over whole non-test .py files (k1=0.9, b=0.4: Pyserini's defaults)."""
-
-    def __init__(self, root: Path, k1: float = 0.9, b: float = 0.4) -> None:
-        self.k1, self.b = k1, b
-        self.postings: dict[str, dict[str, int]] = defaultdict(dict)
-        self.lengths: dict[str, int] = {}
-        for rel, _stat in walk(root):
-            if rel.endswith(".py") and not _is_test(rel):
-                counts = Counter(_baseline_tokens(rel + "\n" + (read_text(root / rel) or "")))
-                self.lengths[rel] = sum(counts.values())
-                for term, n in counts.items():
-                    self.postings[term][rel] = n
-        self.avg = sum(self.lengths.values()) / max(len(self.lengths), 1)
-
-    def rank(self, query: str) -> list[str]:
-        scores: Counter[str] = Counter()
-        total = len(self.lengths)
-        for term in set(_baseline_tokens(query)):
-            docs = self.postings.get(term)
-            if not docs:
-                continue
-            idf = math.log(1 + (total - len(docs) + 0.5) / (len(docs) + 0.5))
-            for doc, tf in docs.items():
-                norm = self.k1 * (1 - self.b + self.b * self.lengths[doc] / self.avg)
-                scores[doc] += idf * tf * (self.k1 + 1) / (tf + norm)
-        return [doc for doc, _ in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))]
-
-
-def _is_test(path: str) -> bool:
-    parts = path.split("/")
-    name = parts[-1]
-    in_tests = any(p in ("test", "tests", "testing") for p in parts[:-1])
-    return in_tests or name.startswith("test_") or name.endswith("_test.py")
-
-
 # --- scoring ---------------------------------------------------------------------------------
 
 
@@ -410,7 +213,7 @@ def score_task(
     method: str,
     files: list[str],
     contexts: dict[int, Context],
-    spans: dict[str, dict[str, list[int] | None]],
+    spans: Spans,
     seconds: float,
     cpu_seconds: float,
 ) -> TaskResult:
@@ -436,7 +239,7 @@ def score_task(
     )
 
 
-def _span_recall(spans: dict[str, dict[str, list[int] | None]], context: Context) -> float | None:
+def _span_recall(spans: Spans, context: Context) -> float | None:
     found = total = 0
     for path, by_name in spans.items():
         for needed in by_name.values():
@@ -445,15 +248,6 @@ def _span_recall(spans: dict[str, dict[str, list[int] | None]], context: Context
             total += 1
             found += all(line in context.lines.get(path, ()) for line in needed)
     return found / total if total else None
-
-
-def gold_spans(root: Path, task: dict) -> dict[str, dict[str, list[int] | None]]:  # type: ignore[type-arg]
-    out: dict[str, dict[str, list[int] | None]] = {}
-    for path, names in task.get("expected_spans", {}).items():
-        file = root / path
-        text = read_text(file) if file.is_file() else None
-        out[path] = {n: span_lines(text, n) if text else None for n in names}
-    return out
 
 
 # --- running -----------------------------------------------------------------------------------
@@ -545,13 +339,6 @@ def markdown(rows: list[dict]) -> str:  # type: ignore[type-arg]
         cells = [f"{v:.1f}" if isinstance(v, float) else str(v) for v in row.values()]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
-
-
-def load_tasks(path: Path, repos: set[str] | None, limit: int | None) -> list[dict]:  # type: ignore[type-arg]
-    tasks = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    if repos:
-        tasks = [t for t in tasks if t["repo"] in repos or t["repo"].split("/")[1] in repos]
-    return tasks[:limit] if limit else tasks
 
 
 def run(tasks: list[dict], args: argparse.Namespace, roots: Callable[[dict], Path]) -> dict:  # type: ignore[type-arg]

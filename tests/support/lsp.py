@@ -84,6 +84,10 @@ class Session:
             await asyncio.sleep(0.001)
         return future, new.pop()
 
+    def mark_seen(self, method: str) -> None:
+        """Later ``wait_for_notification`` calls only see notifications from now on."""
+        self._waited[method] = len(self.notifications.get(method, []))
+
     async def wait_for_notification(self, method: str, timeout: float = 10.0) -> Any:
         """The first notification of ``method`` not yet waited for."""
         seen = self._waited.get(method, 0)
