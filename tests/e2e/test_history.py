@@ -35,6 +35,7 @@ async def test_transcript_and_active_session_survive_a_restart(tmp_path, model_s
             "remember the number 7",
             first["text"],
         ]
+        assert transcript["messages"][1]["manifest"] == first["manifest"]
         await s.command("tandem.chat", {"prompt": "which number?"})
         sent = [m["content"] for m in model_stub.last_body()["messages"]]
         assert any("remember the number 7" in m for m in sent)

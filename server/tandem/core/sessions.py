@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tandem.core.errors import InvalidArguments, NotFound
-from tandem.core.history.models import Session
+from tandem.core.context.manifest import summary
+from tandem.core.history.models import Message, Session
 from tandem.core.history.store import HistoryStore
 
 
@@ -85,12 +86,14 @@ class SessionService:
         session = self.resolve(session_id)
         if session is None:
             return {"sessionId": None, "title": None, "messages": []}
-        messages = self._store().messages(session.id)
+        store = self._store()
         return {
             "sessionId": session.id,
             "title": session.title,
             "archived": session.archived,
-            "messages": [m.to_json() for m in messages if m.role != "system"],
+            "messages": [
+                _with_manifest(store, m) for m in store.messages(session.id) if m.role != "system"
+            ],
         }
 
     def reset(self, mode: Literal["archive", "delete"]) -> dict[str, Any]:
@@ -109,6 +112,15 @@ class SessionService:
             raise InvalidArguments("the search query is empty")
         hits = self._store().search(self.workspace_id(), query)
         return {"hits": [h.to_json() for h in hits]}
+
+
+def _with_manifest(store: HistoryStore, message: Message) -> dict[str, Any]:
+    """A message as JSON; an answer also carries the summary of what its request sent."""
+    out = message.to_json()
+    if message.role == "assistant":
+        record = store.get_context(message.id)
+        out["manifest"] = summary(record.manifest) if record is not None else None
+    return out
 
 
 def title_from(prompt: str, width: int = 60) -> str:

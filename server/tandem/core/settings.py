@@ -68,9 +68,6 @@ class ContextSettings:
     """Caps the input budget below what the window allows (cost control)."""
     maxFileBytes: int = 1_000_000
     """Files larger than this are not indexed or sent."""
-    semantic: bool = False
-    """Also rank with the endpoint's ``/v1/embeddings``."""
-    embeddingModel: str = "text-embedding-3-small"
 
 
 @dataclass(frozen=True)

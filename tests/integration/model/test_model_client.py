@@ -366,4 +366,4 @@ async def test_an_unknown_embedding_model_names_the_setting(model_stub: ModelStu
     client = client_for(model_stub)
     error = await failure(client, client.embed(["x"], "nomic-embed"))
     assert error.code == "not_found" and "'nomic-embed'" in str(error)
-    assert "context.embeddingModel" in str(error)
+    assert "embedding model" in str(error)

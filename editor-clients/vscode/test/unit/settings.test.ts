@@ -43,7 +43,7 @@ describe("server settings", () => {
     assert.ok(needsRestart(affects(["tandem.server.path"])));
     assert.ok(needsRestart(affects(["tandem.server.args"])));
     assert.ok(needsRestart(affects(["tandem.model.apiKeyEnv"])));
-    assert.ok(!needsRestart(affects(["tandem.model.name", "tandem.context.semantic"])));
+    assert.ok(!needsRestart(affects(["tandem.model.name", "tandem.context.marginTokens"])));
   });
 
   test("every setting has a scope, a description and a default", () => {

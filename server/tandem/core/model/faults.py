@@ -122,8 +122,8 @@ def _not_found_advice(call: Call) -> str:
         )
     if call.operation == "embeddings":
         return (
-            f"embedding model '{call.model}' was not found; check context.embeddingModel "
-            "or turn off context.semantic"
+            f"embedding model '{call.model}' was not found at {call.url}; "
+            "see tandem.listModels"
         )
     return "it has no model list; check model.baseUrl (it usually ends in /v1)"
 
