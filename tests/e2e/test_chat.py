@@ -7,6 +7,7 @@ import asyncio
 import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
+
 from tests.support.gitrepo import make_repo
 from tests.support.lsp import start_tandem, uri
 from tests.support.model_stub import Malformed, SlowStream, Status

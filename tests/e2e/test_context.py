@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
+
 from tests.support.gitrepo import make_repo
 from tests.support.lsp import start_tandem, uri
 

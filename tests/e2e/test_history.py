@@ -9,6 +9,7 @@ import sqlite3
 
 import pytest
 from pygls.exceptions import JsonRpcException
+
 from tests.support.gitrepo import make_repo
 from tests.support.lsp import start_tandem
 from tests.support.model_stub import SlowStream

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from tests.support.gitrepo import git, make_repo
 from tests.support.lsp import start_tandem, uri
 

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.support.gitrepo import GIT_ENV, git, make_repo
 
 from tandem.infra.git import (
     ChangedFile,
@@ -18,6 +17,7 @@ from tandem.infra.git import (
     find_repo_root,
     parse_unified_diff,
 )
+from tests.support.gitrepo import GIT_ENV, git, make_repo
 
 
 @pytest.fixture

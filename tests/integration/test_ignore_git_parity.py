@@ -7,9 +7,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tests.support.gitrepo import git
 
 from tandem.core.ignore import IgnoreRules
+from tests.support.gitrepo import git
 
 RULES = {
     ".gitignore": (

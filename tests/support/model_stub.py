@@ -216,10 +216,19 @@ class ModelStub:
 
     # called by the HTTP side, from its threads
 
-    def record(self, method: str, path: str, headers: dict[str, str], body: Any) -> None:
+    def record(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        body: Any,
+        started: float | None = None,
+    ) -> Recorded:
+        recorded = Recorded(method, path, headers, body, started=started)
         with self._cond:
-            self._requests.append(Recorded(method, path, headers, body))
+            self._requests.append(recorded)
             self._cond.notify_all()
+        return recorded
 
     def next_behaviour(self, route: str) -> Behaviour | None:
         with self._cond:

@@ -23,6 +23,7 @@ from tests.support.model_stub_script import (
     Behaviour,
     Hang,
     Malformed,
+    Recorded,
     Reply,
     SlowStream,
     Stall,
@@ -80,6 +81,12 @@ class StubServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: StubServer
+    started: float | None = None
+    """``time.monotonic()`` when the current request's first line arrived."""
+
+    def parse_request(self) -> bool:
+        self.started = time.monotonic()
+        return super().parse_request()
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: tests read the recorded requests instead."""
@@ -119,12 +126,15 @@ class _Exchange:
         self.raw_body = body
         self.path = urlsplit(handler.path).path
         self.model = str(self.body.get("model") or stub.model)
+        self.recorded: Recorded | None = None
 
     def run(self) -> None:
         if self.path.startswith("/_stub/"):
             return self._control()
         headers = {k.lower(): v for k, v in self.handler.headers.items()}
-        self.stub.record(self.handler.command, self.handler.path, headers, self.raw_body)
+        self.recorded = self.stub.record(
+            self.handler.command, self.handler.path, headers, self.raw_body, self.handler.started
+        )
         route = route_of(self.path)
         if route is None:
             return self._status(Status(404, message=f"no such endpoint: {self.path}"))
@@ -200,6 +210,8 @@ class _Exchange:
         for index, text in enumerate(chunks):
             if delay:
                 self._pause(delay)
+            if self.recorded is not None:
+                self.recorded.chunks_sent.append(time.monotonic())
             self._event(wire.delta_chunk(self.model, text, first=index == 0))
 
     def _finish(self, reply: Reply, text: str) -> None:

@@ -108,6 +108,13 @@ class Recorded:
     """Header names in lower case."""
     body: Any
     at: float = field(default_factory=time.monotonic)
+    """``time.monotonic()`` once the whole body had been read."""
+    started: float | None = None
+    """``time.monotonic()`` when the request line arrived: the request's first byte at
+    the stub, for latency benchmarks (None for requests recorded by hand)."""
+    chunks_sent: list[float] = field(default_factory=list, compare=False)
+    """``time.monotonic()`` as each streamed content chunk was handed to the socket, in
+    order (finish, usage and ``[DONE]`` events are not included)."""
 
     @property
     def route(self) -> str | None:

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-from tandem.core.errors import InvalidArguments, NotFound
 from tandem.core.context.manifest import summary
+from tandem.core.errors import InvalidArguments, NotFound
 from tandem.core.history.models import Message, Session
 from tandem.core.history.store import HistoryStore
 

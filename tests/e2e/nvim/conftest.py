@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from tests.support.gitrepo import make_repo
 from tests.support.model_stub import ModelStub
 

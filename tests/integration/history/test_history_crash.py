@@ -13,10 +13,10 @@ import signal
 import sqlite3
 
 import pytest
-from tests.support.history_stores import sqlite_target
-from tests.support.history_writer import assistant_text, streamed_text, user_text
 
 from tandem.core.history.sqlite_store import FILE_NAME, SqliteStore
+from tests.support.history_stores import sqlite_target
+from tests.support.history_writer import assistant_text, streamed_text, user_text
 
 TURNS = 4
 UPDATES = 5000

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 import redis
-from tests.support.flaky_proxy import FlakyProxy
 
 from tandem.core.errors import StoreUnavailable
 from tandem.core.history.redis_store import RedisStore
+from tests.support.flaky_proxy import FlakyProxy
 
 pytestmark = pytest.mark.redis
 

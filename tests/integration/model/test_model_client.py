@@ -8,6 +8,10 @@ import time
 from typing import Any
 
 import pytest
+
+from tandem.core.errors import ModelError
+from tandem.core.model import ModelClient, ModelEndpointError
+from tandem.core.settings import ModelSettings
 from tests.support.model_stub import (
     Hang,
     Malformed,
@@ -19,10 +23,6 @@ from tests.support.model_stub import (
     StreamError,
     Truncate,
 )
-
-from tandem.core.errors import ModelError
-from tandem.core.model import ModelClient, ModelEndpointError
-from tandem.core.settings import ModelSettings
 
 QUESTION = [{"role": "user", "content": "what does main do?"}]
 

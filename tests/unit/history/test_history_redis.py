@@ -7,12 +7,12 @@ import sys
 
 import pytest
 import redis
-from tests.support.redis_server import free_port, unique_prefix
 
 from tandem.core.errors import SchemaTooNew, StoreError, StoreUnavailable
 from tandem.core.history import open_store
 from tandem.core.history.redis_store import SCHEMA_VERSION, RedisStore
 from tandem.core.settings import HistorySettings
+from tests.support.redis_server import free_port, unique_prefix
 
 pytestmark = pytest.mark.redis
 
