@@ -210,9 +210,10 @@ class _Exchange:
         for index, text in enumerate(chunks):
             if delay:
                 self._pause(delay)
+            data = _sse(wire.delta_chunk(self.model, text, first=index == 0))
             if self.recorded is not None:
                 self.recorded.chunks_sent.append(time.monotonic())
-            self._event(wire.delta_chunk(self.model, text, first=index == 0))
+            self._write_chunk(data)
 
     def _finish(self, reply: Reply, text: str) -> None:
         self._event(wire.finish_chunk(self.model, reply.finish_reason))
@@ -280,7 +281,7 @@ class _Exchange:
         handler.end_headers()
 
     def _event(self, payload: dict[str, Any]) -> None:
-        self._write_chunk(f"data: {json.dumps(payload)}\n\n".encode())
+        self._write_chunk(_sse(payload))
 
     def _write_chunk(self, data: bytes) -> None:
         self._write(f"{len(data):X}\r\n".encode() + data + b"\r\n")
@@ -317,3 +318,8 @@ class _Exchange:
         if pending:  # the client sent more; not a hang-up, but do not spin on it
             time.sleep(wait)
         return not pending
+
+
+def _sse(payload: dict[str, Any]) -> bytes:
+    """One server-sent event carrying ``payload``."""
+    return f"data: {json.dumps(payload)}\n\n".encode()

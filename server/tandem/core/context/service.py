@@ -232,7 +232,7 @@ class ContextService:
                         score=ranked.score,
                         why=ranked.why,
                         kind=ranked.kind,
-                        name=ranked.name,
+                        name=_named(ranked.name, record.header),
                     )
                 )
         candidates.sort(key=lambda c: (-c.score, c.path, c.start_line))
@@ -310,6 +310,16 @@ class ContextService:
         from tandem.infra.scan import read_text
 
         return read_text(path, self._settings().context.maxFileBytes)
+
+
+def _named(name: str | None, header: str | None) -> str | None:
+    """A chunk's name, with the line it sits under (its class, or its signature for
+    a later part of a long function), which the chunk's own lines do not show."""
+    first = next((line.strip() for line in (header or "").splitlines() if line.strip()), "")
+    if not first:
+        return name
+    first = first if len(first) <= 100 else first[:99] + "…"
+    return f"{name or 'part'} (under `{first}`)"
 
 
 def _git_line(folder: Folder, ref: str | None) -> str:

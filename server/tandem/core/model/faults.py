@@ -121,10 +121,7 @@ def _not_found_advice(call: Call) -> str:
             "it serves (and check model.baseUrl)"
         )
     if call.operation == "embeddings":
-        return (
-            f"embedding model '{call.model}' was not found at {call.url}; "
-            "see tandem.listModels"
-        )
+        return f"embedding model '{call.model}' was not found at {call.url}; see tandem.listModels"
     return "it has no model list; check model.baseUrl (it usually ends in /v1)"
 
 
