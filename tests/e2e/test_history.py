@@ -131,3 +131,27 @@ async def test_sigkill_while_streaming_keeps_every_turn(tmp_path, model_stub, af
         assert messages[2]["content"] == "second question"
         assert messages[3]["status"] == "partial"
         assert messages[3]["content"].startswith("word0 ")
+
+
+async def test_redis_backend_keeps_history_across_servers(
+    tmp_path, model_stub, redis_server_private
+):
+    """Two machines sharing one Redis: a second server (own data dir) sees the history."""
+    repo = make_repo(tmp_path / "repo", {"a.py": "a = 1\n"})
+    settings = {
+        **settings_for(model_stub),
+        "history": {"backend": "redis", "redisUrl": redis_server_private.url},
+    }
+    async with start_tandem([repo], tmp_path / "one", settings=settings) as s:
+        first = await s.command("tandem.chat", {"prompt": "shared question"})
+        assert first["status"] == "complete"
+    async with start_tandem([repo], tmp_path / "two", settings=settings) as s:
+        transcript = await s.command("tandem.getTranscript")
+        assert transcript["sessionId"] == first["sessionId"]
+        assert [m["content"] for m in transcript["messages"]] == ["shared question", first["text"]]
+        redis_server_private.stop()
+        with pytest.raises(JsonRpcException, match="redis"):
+            await s.command("tandem.chat", {"prompt": "while redis is down"})
+        redis_server_private.start()
+        again = await s.command("tandem.chat", {"prompt": "back"})
+        assert again["status"] == "complete"
