@@ -82,14 +82,7 @@ async def _context(args: argparse.Namespace) -> int:
         assembled = await tandem.preview(args.question, None, focus, args.budget)
         root = Path(args.workspace).resolve()
     if args.json:
-        out = {
-            "workspace": str(root),
-            "messages": assembled.messages,
-            "manifest": assembled.manifest,
-            "totalTokens": assembled.total_tokens,
-            "budget": assembled.budget,
-        }
-        json.dump(out, sys.stdout, indent=2)
+        json.dump({"workspace": str(root), **assembled.to_json()}, sys.stdout, indent=2)
         print()
     else:
         print(render_table(assembled.manifest))

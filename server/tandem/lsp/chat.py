@@ -98,12 +98,7 @@ async def preview_context(ls: TandemServer, args: PreviewArgs) -> dict[str, Any]
     assembled = await ls.tandem.preview(
         args.prompt, args.sessionId, focus(args.uri, args.range), args.budget
     )
-    return {
-        "messages": assembled.messages,
-        "manifest": assembled.manifest,
-        "totalTokens": assembled.total_tokens,
-        "budget": assembled.budget,
-    }
+    return assembled.to_json()
 
 
 async def list_models(ls: TandemServer, args: Empty) -> dict[str, Any]:

@@ -90,6 +90,15 @@ class Assembled:
     diff_bases: dict[str, str]
     """Path -> hash of the version each file sent as a diff was diffed against."""
 
+    def to_json(self) -> dict[str, Any]:
+        """What ``tandem.previewContext`` and ``tandem context --json`` return."""
+        return {
+            "messages": self.messages,
+            "manifest": self.manifest,
+            "totalTokens": self.total_tokens,
+            "budget": self.budget,
+        }
+
 
 def assemble(
     request: ContextRequest, budget: Budget, counter: Counts, system_prompt: str | None = None
