@@ -35,3 +35,6 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (`tandem context ... | head`)
+        sys.stderr.close()
+        return 0
