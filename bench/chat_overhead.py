@@ -22,9 +22,14 @@ the active editor) followed by the exact request body that turn sent, replayed t
 ``openai.AsyncOpenAI``; both get the same scripted answer of ``--chunks`` pieces,
 ``--chunk-delay`` seconds apart.
 
-    python bench/chat_overhead.py                  # stdlib workspace, ~3 minutes
-    python bench/chat_overhead.py --quick          # 50 generated files, seconds (CI)
-    python bench/chat_overhead.py --json out.json  # also write every sample
+All turns run in one session, as a user's conversation does, so later turns carry more
+history; the report also compares the first and last turns. ``--fresh-sessions`` starts
+a new session before each turn instead, leaving the cost that does not depend on history.
+
+    python bench/chat_overhead.py                    # stdlib workspace, about a minute
+    python bench/chat_overhead.py --quick            # 50 generated files, seconds (CI)
+    python bench/chat_overhead.py --fresh-sessions   # no history
+    python bench/chat_overhead.py --json out.json    # also write every sample
 
 Targets: Tandem adds under 30 ms before the first byte and under 5 ms per chunk.
 """
@@ -60,6 +65,8 @@ from tests.support.model_stub import ModelStub, Recorded, Reply  # noqa: E402
 FIRST_BYTE_TARGET_MS = 30.0
 PER_CHUNK_TARGET_MS = 5.0
 INDEX_TIMEOUT = 900.0
+GROWTH_TURNS = 5
+"""The first and last this many turns are compared: history grows within a session."""
 SKIPPED = {"__pycache__", "site-packages", "dist-packages", "lib-dynload"}
 """Compiled and third-party parts of the stdlib folder (``config-*`` too: a 45 MB .a)."""
 STDLIB_FOCUS = "json/encoder.py"
@@ -90,12 +97,16 @@ class Config:
     warmup: int
     chunks: int
     chunk_delay: float
+    fresh_sessions: bool
+    """Each turn in a new session (no history to replay) instead of one growing session."""
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Config:
+        fresh = args.fresh_sessions
         if args.quick:
-            return cls(True, args.repetitions or 3, 1, args.chunks or 10, 0.01)
-        return cls(False, args.repetitions or 20, 2, args.chunks or 50, args.chunk_delay)
+            return cls(True, args.repetitions or 3, 1, args.chunks or 10, 0.01, fresh)
+        reps, chunks = args.repetitions or 20, args.chunks or 50
+        return cls(False, reps, 2, chunks, args.chunk_delay, fresh)
 
 
 @dataclass
@@ -172,7 +183,8 @@ async def tandem_server(
     for method in ("tandem/chatStatus", "tandem/indexStatus"):
         client.feature(method)(lambda _: None)
     data_dir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "TANDEM_DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT / "server")}
+    path = os.pathsep.join(p for p in (str(ROOT / "server"), os.environ.get("PYTHONPATH")) if p)
+    env = {**os.environ, "TANDEM_DATA_DIR": str(data_dir), "PYTHONPATH": path}
     log = str(data_dir / "server.log")
     await client.start_io(sys.executable, "-m", "tandem", "serve", "--log-file", log, env=env)
     folders = [types.WorkspaceFolder(uri=uri(folder), name=folder.name)]
@@ -220,6 +232,12 @@ def script_answer(stub: ModelStub, config: Config) -> int:
     return len(stub.chat_requests())
 
 
+def first_byte(recorded: Recorded, sent: float) -> float:
+    if recorded.started is None:
+        raise RuntimeError("the stub did not stamp the request's arrival")
+    return recorded.started - sent
+
+
 def chunk_latencies(arrivals: list[float], recorded: Recorded) -> list[float]:
     if len(arrivals) != len(recorded.chunks_sent):
         raise RuntimeError(f"{len(arrivals)} chunks arrived, {len(recorded.chunks_sent)} sent")
@@ -241,8 +259,7 @@ async def tandem_turn(
         raise RuntimeError(f"the turn ended {result['status']}: {result['error']}")
     recorded = stub.chat_requests()[before]
     mine = [at for at, turn in arrivals if turn == result["turnId"]]
-    assert recorded.started is not None
-    return Sample(recorded.started - sent, chunk_latencies(mine, recorded)), recorded, result
+    return Sample(first_byte(recorded, sent), chunk_latencies(mine, recorded)), recorded, result
 
 
 async def direct_turn(openai: AsyncOpenAI, stub: ModelStub, config: Config, body: Any) -> Sample:
@@ -258,8 +275,7 @@ async def direct_turn(openai: AsyncOpenAI, stub: ModelStub, config: Config, body
         if chunk.choices and chunk.choices[0].delta.content:
             arrivals.append(now)
     recorded = stub.chat_requests()[before]
-    assert recorded.started is not None
-    return Sample(recorded.started - sent, chunk_latencies(arrivals, recorded))
+    return Sample(first_byte(recorded, sent), chunk_latencies(arrivals, recorded))
 
 
 async def repetition(
@@ -289,6 +305,8 @@ async def measure(
             info = {"index_seconds": round(await wait_indexed(session), 2)}
             doc = session.open(focus)
             for n in range(config.warmup + config.repetitions):
+                if config.fresh_sessions:
+                    await session.command("tandem.newSession", {})
                 args = {"prompt": PROMPTS[n % len(PROMPTS)], "uri": doc}
                 rep = await repetition(session, openai, stub, config, args, arrivals)
                 if n >= config.warmup:
@@ -345,11 +363,14 @@ def summarize(samples: Samples) -> dict[str, Any]:
     def chunks(side: list[Sample]) -> list[float]:
         return [latency for sample in side for latency in sample.chunks]
 
-    return {
+    first_bytes = [s.first_byte for s in samples.tandem]
+    growth = {}
+    if len(first_bytes) >= 2 * GROWTH_TURNS:
+        ends = first_bytes[:GROWTH_TURNS], first_bytes[-GROWTH_TURNS:]
+        growth["first_byte_by_turn_ms"] = [spread(end)["p50"] for end in ends]
+    return growth | {
         "first_byte_ms": compare(
-            [s.first_byte for s in samples.tandem],
-            [s.first_byte for s in samples.direct],
-            FIRST_BYTE_TARGET_MS,
+            first_bytes, [s.first_byte for s in samples.direct], FIRST_BYTE_TARGET_MS
         ),
         "per_chunk_ms": compare(
             chunks(samples.tandem), chunks(samples.direct), PER_CHUNK_TARGET_MS
@@ -386,12 +407,13 @@ def table(results: dict[str, Any], info: dict[str, Any], config: Config) -> str:
     m = info["machine"]
     lines = [
         f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, "
-        f"load {m['load_1m']} ({m['platform']})",
+        f"load average {m['load_1m']} ({m['platform']})",
         f"Workspace: {info['files']} files ({info['workspace']}), indexed in "
-        f"{info['index_seconds']} s; request {info['request_kb']} KB, "
-        f"~{info['prompt_tokens']} prompt tokens",
-        f"{config.repetitions} repetitions after {config.warmup} warm-up; answers of "
-        f"{config.chunks} chunks, {config.chunk_delay * 1000:g} ms apart",
+        f"{info['index_seconds']} s; largest request {info['request_kb']} KB, "
+        f"{info['prompt_tokens']} prompt tokens",
+        f"{config.repetitions} repetitions after {config.warmup} warm-up "
+        f"({'each in a new session' if config.fresh_sessions else 'one session'}); "
+        f"answers of {config.chunks} chunks, {config.chunk_delay * 1000:g} ms apart",
         "",
         "| ms | Tandem p50 | Tandem p95 | openai p50 | openai p95 "
         "| Tandem adds p50 | adds p95 | target | |",
@@ -408,6 +430,13 @@ def table(results: dict[str, Any], info: dict[str, Any], config: Config) -> str:
             f"| {name} | {t['p50']} | {t['p95']} | {d['p50']} | {d['p95']} "
             f"| {a['p50']} | {a['p95']} | < {row['target']:g} | {verdict(row)} |"
         )
+    if "first_byte_by_turn_ms" in results:
+        early, late = results["first_byte_by_turn_ms"]
+        lines += [
+            "",
+            f"Tandem's first byte by turn: median {early} ms over the first "
+            f"{GROWTH_TURNS} timed turns, {late} ms over the last {GROWTH_TURNS}.",
+        ]
     return "\n".join(lines)
 
 
@@ -426,6 +455,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repetitions", type=int, help="timed turns (default 20; quick 3)")
     parser.add_argument("--chunks", type=int, help="pieces per answer (default 50; quick 10)")
     parser.add_argument("--chunk-delay", type=float, default=0.02, help="seconds between")
+    parser.add_argument("--fresh-sessions", action="store_true", help="each turn in a new session")
     args = parser.parse_args(argv)
     config = Config.from_args(args)
     with workspace(config) as (folder, focus, data_dir):
