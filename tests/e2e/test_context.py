@@ -135,3 +135,15 @@ async def test_secrets_and_ignored_files_never_appear(tmp_path, model_stub):
                 },
             )
         assert uri(repo / ".env") == env
+
+
+async def test_only_recent_requests_are_replayed_whole(tmp_path, model_stub):
+    repo = make_repo(tmp_path / "repo", FILES)
+    async with start_tandem([repo], tmp_path / "data", settings=settings_for(model_stub)) as s:
+        await ready(s)
+        for n in range(4):
+            await s.command("tandem.chat", {"prompt": f"question {n} about parse_config"})
+        messages = model_stub.last_body()["messages"]
+        users = [m["content"] for m in messages if m["role"] == "user"]
+        assert users[0] == "question 0 about parse_config"  # older turns: the words only
+        assert all("## Workspace" in u for u in users[-3:])  # 2 replayed whole + this one

@@ -44,6 +44,8 @@ from tandem.core.workspace import Folder
 
 log = logging.getLogger(__name__)
 CODE_CANDIDATES = 80
+REPLAYED_REQUESTS = 2
+"""How many recent user turns are replayed as the whole request they were sent as."""
 REQUEST_KEY = "requestHash"
 """Manifest key: hash of the final user message as sent (stored as a snapshot)."""
 
@@ -331,8 +333,13 @@ def _git_line(folder: Folder, ref: str | None) -> str:
 
 
 def _turns(store: HistoryStore, messages: list[Message]) -> list[HistoryTurn]:
-    """History as sent: a user turn replays the request it was sent as, when recorded."""
+    """History as sent. The latest ``REPLAYED_REQUESTS`` user turns replay the whole
+    request they were sent as (so files in them can be referred to, or sent as diffs);
+    older ones replay the user's words only, which keeps requests from growing with
+    every turn."""
     by_turn = {m.turn_id: m for m in messages if m.role == "assistant" and m.turn_id}
+    users = [m for m in messages if m.role == "user"]
+    replayed = {m.id for m in users[-REPLAYED_REQUESTS:]} if REPLAYED_REQUESTS else set()
     turns = []
     for m in messages:
         if m.role == "system" or (
@@ -343,10 +350,15 @@ def _turns(store: HistoryStore, messages: list[Message]) -> list[HistoryTurn]:
         reply = by_turn.get(m.turn_id) if m.role == "user" else None
         record = store.get_context(reply.id) if reply is not None else None
         if record is not None:
+            hashes = dict(record.snapshots)
             request = record.manifest.get(REQUEST_KEY)
-            sent = store.get_snapshot(request) if isinstance(request, str) else None
+            sent = (
+                store.get_snapshot(request)
+                if m.id in replayed and isinstance(request, str)
+                else None
+            )
             if sent is not None:
-                content, hashes, carries = sent, dict(record.snapshots), True
+                content, carries = sent, True
                 bases = _diff_bases(record.manifest)
         turns.append(HistoryTurn(m.seq, m.role, content, list(hashes), hashes, carries, bases))
     return turns
