@@ -19,7 +19,7 @@ from tandem.core.chat import ChatService, TurnResult
 from tandem.core.context.assemble import Assembled
 from tandem.core.context.service import ContextService, Focus
 from tandem.core.documents import Change, DocumentStore
-from tandem.core.errors import NotFound, TandemError
+from tandem.core.errors import NotFound
 from tandem.core.history import open_store
 from tandem.core.history.store import HistoryStore
 from tandem.core.indexer import IndexManager
@@ -266,6 +266,3 @@ class Tandem:
     async def list_models(self) -> dict[str, Any]:
         models = await self.model().list_models()
         return {"endpoint": describe_endpoint(self.settings.model), "models": models}
-
-    def report(self, error: TandemError) -> None:
-        self.notifier.show_message("error", f"Tandem: {error}")

@@ -99,9 +99,9 @@ class Workspace:
         no folder is a workspace of its own.
         """
         resolved = path.resolve()
-        if self.folder_for(resolved) is not None or self.documents.by_path(path) is not None:
+        if self.folder_for(resolved) is not None:
             return resolved
-        if self.documents.by_path(resolved) is not None:
+        if self.documents.by_path(path) is not None or self.documents.by_path(resolved):
             return resolved
         raise OutsideWorkspace(f"{path} is outside the workspace folders; it will not be read")
 

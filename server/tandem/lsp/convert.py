@@ -8,7 +8,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
 from tandem.core.documents import Change
-from tandem.core.errors import InvalidArguments, TandemError
+from tandem.core.errors import InvalidArguments
 from tandem.core.text import Encoding
 
 _ENCODINGS: dict[str, Encoding] = {
@@ -66,7 +66,3 @@ def message_type(level: str) -> types.MessageType:
         "warning": types.MessageType.Warning,
         "info": types.MessageType.Info,
     }.get(level, types.MessageType.Log)
-
-
-def user_message(error: TandemError) -> str:
-    return f"Tandem: {error}"

@@ -9,7 +9,6 @@ re-pull; the payload it carries is not trusted.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -137,7 +136,3 @@ async def register_client_watch(ls: TandemServer) -> None:
         log.warning("client refused file watching (%s); watching ourselves", error)
         ls.client_watches = False
         ls.tandem.own_watcher = True
-
-
-def folder_path(uri: str | None) -> Path | None:
-    return uri_to_path(uri) if uri else None
