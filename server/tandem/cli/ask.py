@@ -94,7 +94,7 @@ def run_ask(args: argparse.Namespace) -> int:
 
 
 async def _ask(args: argparse.Namespace) -> int:
-    from tandem.cli.headless import open_workspace
+    from tandem.cli.headless import TerminalNotifier, open_workspace
 
     focus = _focus(args)
     async with open_workspace(args.workspace, _settings()) as tandem:
@@ -104,7 +104,9 @@ async def _ask(args: argparse.Namespace) -> int:
             json.dump({"messages": assembled.messages}, sys.stdout, indent=2)
             print()
             return 0
-        tandem.notifier.on_delta = lambda d: (sys.stdout.write(d), sys.stdout.flush())
+        notifier = tandem.notifier
+        assert isinstance(notifier, TerminalNotifier)
+        notifier.on_delta = lambda d: (sys.stdout.write(d), sys.stdout.flush())
         result = await tandem.chat(args.question, args.session, focus)
     print()
     if result.status != "complete":

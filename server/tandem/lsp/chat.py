@@ -51,7 +51,7 @@ async def ask_about_selection(ls: TandemServer, args: AskArgs) -> dict[str, Any]
 async def _turn(
     ls: TandemServer, prompt: str, session_id: str | None, where: Focus
 ) -> dict[str, Any]:
-    token = ls.protocol.take_work_done_token()
+    token = ls.tandem_protocol.take_work_done_token()
     progress = _Progress(ls, token)
     progress.begin()
     try:

@@ -42,7 +42,7 @@ def require_path(uri: object, what: str = "uri") -> Path:
 def path_to_uri(path: Path) -> str:
     uri = from_fs_path(str(path))
     assert uri is not None
-    return uri
+    return str(uri)
 
 
 def change(event: types.TextDocumentContentChangeEvent) -> Change:

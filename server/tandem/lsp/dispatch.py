@@ -29,7 +29,8 @@ REQUEST_FAILED = -32803
 
 def link_cancellation(ls: TandemServer) -> None:
     """Cancel the running task when the client cancels the request it serves."""
-    outer = ls.protocol._request_futures.get(ls.protocol.msg_id)
+    msg_id = ls.protocol.msg_id
+    outer = ls.protocol._request_futures.get(msg_id) if msg_id is not None else None
     task = asyncio.current_task()
     if outer is None or task is None:
         return

@@ -41,7 +41,8 @@ def decode(cls: type[T], command: str, args: tuple[Any, ...]) -> T:
         raw = args[0]
     else:
         raise InvalidArguments(f"{command} takes one object argument")
-    return _decode_object(cls, raw, command)
+    decoded: T = _decode_object(cls, raw, command)
+    return decoded
 
 
 def _decode_object(cls: Any, raw: dict[str, Any], where: str) -> Any:
@@ -78,12 +79,20 @@ def _value(hint: Any, value: Any, where: str) -> Any:
             choices = ", ".join(repr(a) for a in args)
             raise InvalidArguments(f"{where} must be one of {choices}")
         return value
-    expected = {str: str, bool: bool, int: int, float: (int, float)}.get(hint)
+    expected = _SCALARS.get(hint)
     if expected is None:
         raise TypeError(f"unsupported payload type {hint}")
     if not isinstance(value, expected) or (hint is not bool and isinstance(value, bool)):
         raise InvalidArguments(f"{where} must be a {hint.__name__}")
     return value
+
+
+_SCALARS: dict[Any, type | tuple[type, ...]] = {
+    str: str,
+    bool: bool,
+    int: int,
+    float: (int, float),
+}
 
 
 def _range(value: Any, where: str) -> RangeArg:
@@ -103,6 +112,7 @@ def _position(value: Any, where: str) -> tuple[int, int]:
     for n in (line, char):
         if not isinstance(n, int) or isinstance(n, bool) or n < 0:
             raise InvalidArguments(f"{where}: positions need non-negative integer line/character")
+    assert isinstance(line, int) and isinstance(char, int)
     return (line, char)
 
 

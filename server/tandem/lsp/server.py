@@ -80,6 +80,8 @@ class TandemServer(LanguageServer):
         )
         self.tandem = Tandem(data_dir(), LspNotifier(self))
         self.init_options: Any = None
+        assert isinstance(self.protocol, TandemProtocol)
+        self.tandem_protocol: TandemProtocol = self.protocol
         self.client_watches = False
 
 

@@ -347,7 +347,7 @@ def _turns(store: HistoryStore, messages: list[Message]) -> list[HistoryTurn]:
         ):
             continue
         content, hashes, bases, carries = m.content, {}, {}, False
-        reply = by_turn.get(m.turn_id) if m.role == "user" else None
+        reply = by_turn.get(m.turn_id) if m.role == "user" and m.turn_id else None
         record = store.get_context(reply.id) if reply is not None else None
         if record is not None:
             hashes = dict(record.snapshots)
