@@ -17,7 +17,7 @@ def run_writers(target, folder, session_id=None) -> list[str]:
         )
         for tag in TAGS
     ]
-    sessions = [writer.stdout.readline().split()[1] for writer in writers]
+    sessions = [_session_of(writer) for writer in writers]
     for writer in writers:
         writer.stdin.write("go\n")
         writer.stdin.flush()
@@ -25,6 +25,15 @@ def run_writers(target, folder, session_id=None) -> list[str]:
         _, errors = writer.communicate(timeout=120)
         assert writer.returncode == 0, errors
     return sessions
+
+
+def _session_of(writer) -> str:
+    """The session a writer announces on its first line (or its error output)."""
+    line = writer.stdout.readline().split()
+    if len(line) < 2:
+        _, errors = writer.communicate(timeout=30)
+        raise AssertionError(f"writer failed before starting: {errors}")
+    return line[1]
 
 
 def turns_of(messages, tag: str) -> list[int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 from tandem.core.errors import StoreError
@@ -43,7 +44,7 @@ def _prepare(db: sqlite3.Connection, path: Path, busy_timeout: float) -> None:
     db.row_factory = sqlite3.Row
     db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
     migrations.check_not_newer(db, path)  # before the first write (journal_mode)
-    mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    mode = _use_wal(db, busy_timeout)
     if str(mode).lower() != "wal":
         raise StoreError(f"history store {path} cannot use WAL journaling (got {mode})")
     # FULL: a commit survives power loss too, not only a killed process.
@@ -54,6 +55,19 @@ def _prepare(db: sqlite3.Connection, path: Path, busy_timeout: float) -> None:
     applied = migrations.migrate(db, path)
     if applied:
         log.info("history store %s: applied migrations %s", path, ", ".join(applied))
+
+
+def _use_wal(db: sqlite3.Connection, busy_timeout: float) -> str:
+    """Switch to WAL. The switch takes an exclusive lock without calling the busy
+    handler, so two processes opening a new store at once retry it here."""
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            return str(db.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def check_usable(path: Path) -> None:
