@@ -15,7 +15,6 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tandem.core.context.assemble import Assembled
@@ -63,9 +62,6 @@ class Turn:
     session_id: str
     task: asyncio.Task[Any] | None = None
     text: list[str] = field(default_factory=list)
-
-
-Events = Callable[[str, str, str, dict[str, Any]], None]
 
 
 class ChatService:
@@ -227,11 +223,3 @@ def _usage(raw: dict[str, Any] | None) -> dict[str, int] | None:
         "completionTokens": int(raw.get("completion_tokens", 0) or 0),
         "totalTokens": int(raw.get("total_tokens", 0) or 0),
     }
-
-
-def focus_for(
-    path: Path | None,
-    selection: tuple[tuple[int, int], tuple[int, int]] | None,
-    diagnostics: list[str] | None = None,
-) -> Focus:
-    return Focus(path=path, selection=selection, diagnostics=diagnostics or [])

@@ -7,7 +7,6 @@ being asked about.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -126,8 +125,3 @@ def _with_manifest(store: HistoryStore, message: Message) -> dict[str, Any]:
 def title_from(prompt: str, width: int = 60) -> str:
     line = " ".join(prompt.split())
     return line if len(line) <= width else line[: width - 1].rstrip() + "…"
-
-
-async def run(fn: Callable[..., Any], *args: Any) -> Any:
-    """Run a store call off the event loop."""
-    return await asyncio.to_thread(fn, *args)

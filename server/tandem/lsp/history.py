@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
-from tandem.core.sessions import run
 from tandem.lsp import dispatch
 from tandem.lsp.payloads import (
     ExportArgs,
@@ -21,34 +21,34 @@ if TYPE_CHECKING:
 
 
 async def new_session(ls: TandemServer, args: NewSessionArgs) -> dict[str, Any]:
-    session = await run(ls.tandem.sessions.new, args.title)
+    session = await asyncio.to_thread(ls.tandem.sessions.new, args.title)
     return {"sessionId": session.id}
 
 
 async def list_sessions(ls: TandemServer, args: ListSessionsArgs) -> dict[str, Any]:
-    return await run(ls.tandem.sessions.list, args.includeArchived)  # type: ignore[no-any-return]
+    return await asyncio.to_thread(ls.tandem.sessions.list, args.includeArchived)
 
 
 async def switch_session(ls: TandemServer, args: SessionArgs) -> dict[str, Any]:
-    session = await run(ls.tandem.sessions.switch, args.sessionId)
+    session = await asyncio.to_thread(ls.tandem.sessions.switch, args.sessionId)
     return {"sessionId": session.id}
 
 
 async def get_transcript(ls: TandemServer, args: MaybeSessionArgs) -> dict[str, Any]:
-    return await run(ls.tandem.sessions.transcript, args.sessionId)  # type: ignore[no-any-return]
+    return await asyncio.to_thread(ls.tandem.sessions.transcript, args.sessionId)
 
 
 async def reset_workspace(ls: TandemServer, args: ResetArgs) -> dict[str, Any]:
     ls.tandem.chats.cancel()
-    return await run(ls.tandem.sessions.reset, args.mode)  # type: ignore[no-any-return]
+    return await asyncio.to_thread(ls.tandem.sessions.reset, args.mode)
 
 
 async def export_session(ls: TandemServer, args: ExportArgs) -> dict[str, Any]:
-    return await run(ls.tandem.sessions.export, args.sessionId, args.format)  # type: ignore[no-any-return]
+    return await asyncio.to_thread(ls.tandem.sessions.export, args.sessionId, args.format)
 
 
 async def search_history(ls: TandemServer, args: SearchArgs) -> dict[str, Any]:
-    return await run(ls.tandem.sessions.search, args.query)  # type: ignore[no-any-return]
+    return await asyncio.to_thread(ls.tandem.sessions.search, args.query)
 
 
 def register(ls: TandemServer) -> None:

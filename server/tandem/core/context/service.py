@@ -41,6 +41,7 @@ from tandem.core.history.store import HistoryStore
 from tandem.core.settings import Settings
 from tandem.core.tracker import WorkspaceTracker
 from tandem.core.workspace import Folder
+from tandem.infra.scan import read_text
 
 log = logging.getLogger(__name__)
 CODE_CANDIDATES = 80
@@ -309,8 +310,6 @@ class ContextService:
         return next((f.path / rel for f in folders if f.name == name), None)
 
     def _disk_text(self, path: Path) -> str | None:
-        from tandem.infra.scan import read_text
-
         return read_text(path, self._settings().context.maxFileBytes)
 
 
