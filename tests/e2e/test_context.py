@@ -147,3 +147,29 @@ async def test_only_recent_requests_are_replayed_whole(tmp_path, model_stub):
         users = [m["content"] for m in messages if m["role"] == "user"]
         assert users[0] == "question 0 about parse_config"  # older turns: the words only
         assert all("## Workspace" in u for u in users[-3:])  # 2 replayed whole + this one
+
+
+async def test_the_diff_follows_the_disk_while_nothing_else_changes(tmp_path, model_stub):
+    """The git diff is reused between requests while nothing changed; a file edited on
+    disk again (its git status stays "modified") still shows its newest change."""
+    import asyncio
+
+    repo = make_repo(tmp_path / "repo", FILES)
+    async with start_tandem([repo], tmp_path / "data", settings=settings_for(model_stub)) as s:
+        await ready(s)
+
+        async def diff_shows(line: str) -> str:
+            for _ in range(100):
+                preview = await s.command("tandem.previewContext", {"prompt": "what changed?"})
+                body = text_of(preview)
+                if line in body:
+                    return body
+                await asyncio.sleep(0.05)
+            raise AssertionError(f"{line!r} never reached the diff")
+
+        await s.command("tandem.previewContext", {"prompt": "what changed?"})
+        (repo / "lib.py").write_text(LIB.replace("open(path)", "open(path, 'rb')"))
+        await diff_shows("+    return open(path, 'rb').read()")
+        (repo / "lib.py").write_text(LIB.replace("open(path)", "open(path, 'rt')"))
+        body = await diff_shows("+    return open(path, 'rt').read()")
+        assert "open(path, 'rb')" not in body

@@ -26,3 +26,32 @@ def test_chat_overhead_quick_prints_the_table(tmp_path):
     assert len(results["samples"]["tandem"]) == len(results["samples"]["direct"]) == 3
     chunks = [len(sample["chunks"]) for sample in results["samples"]["tandem"]]
     assert chunks == [results["config"]["chunks"]] * 3
+
+
+def test_bench_suite_quick_writes_the_table_and_json(tmp_path):
+    out_file = tmp_path / "latest.md"
+    run = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--skip-chat", "--out", str(out_file)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert run.returncode == 0, run.stderr
+    table = out_file.read_text()
+    for benchmark in (
+        "1 typing",
+        "2 initial indexing",
+        "2 request during indexing",
+        "3 warm restart",
+        "4 context assembly",
+        "5 churn",
+        "6 memory",
+    ):
+        assert f"| {benchmark}" in table
+    assert "- Rerun: `python -m bench --quick --skip-chat" in table
+    payload = json.loads(out_file.with_suffix(".json").read_text())
+    quick = payload["results"]["quick"]
+    assert quick["files"] == 300
+    assert quick["warm"][0]["files_read"] == 0, "a warm restart read unchanged files"
+    assert quick["warm"][0]["churn_files_consistent"] == [20]

@@ -12,7 +12,7 @@ import string
 
 import pytest
 
-from tandem.core.redact import Finding, Redacted, entropy, looks_random, redact
+from tandem.core.redact import Finding, Redacted, RedactionMemo, entropy, looks_random, redact
 
 ALNUM = string.ascii_letters + string.digits
 UPPER = string.ascii_uppercase
@@ -187,3 +187,13 @@ def test_entropy_threshold_separates_words_from_keys() -> None:
 def test_empty_and_clean_text() -> None:
     assert redact("").findings == []
     assert redact("def f():\n    return 1\n").findings == []
+
+
+def test_the_memo_gives_what_redact_gives_and_stays_within_its_size() -> None:
+    memo = RedactionMemo(max_chars=4_000)
+    key = "ghp_" + "".join(ALNUM[(7 * n) % len(ALNUM)] for n in range(36))
+    texts = [f"token_{n} = '{key}'\nplain line {n}\n" for n in range(200)]
+    for text in texts + texts[-5:]:
+        assert memo.redact(text) == redact(text)
+    assert memo.redact(texts[-1]) is memo.redact(texts[-1])  # kept, not redone
+    assert memo._chars <= 4_000

@@ -134,6 +134,12 @@ def test_character_past_the_end_of_a_line_clamps_before_its_break():
     assert edited("ab\r\ncd", (1, 99), (1, 99), "!") == "ab\r\ncd!"
 
 
+def test_line_past_the_last_means_end_of_document():
+    assert edited("ab\ncd", (3, 0), (3, 0), "!") == "ab\ncd!"
+    assert edited("ab\ncd", (0, 1), (4, 0), "") == "a"
+    assert edited("ab\ncd", (2, 1), (9, 9), "!") == "ab\ncd!"
+
+
 def test_line_count_position_means_end_of_document():
     assert edited("ab\n", (0, 1), (2, 0), "") == "a"
     assert edited("ab\ncd", (1, 1), (2, 0), "") == "ab\nc"
@@ -151,9 +157,6 @@ def test_full_replacement():
 @pytest.mark.parametrize(
     ("start", "end", "message"),
     [
-        ((3, 0), (3, 0), "past the end"),
-        ((0, 0), (4, 0), "past the end"),
-        ((2, 1), (2, 1), "past the end"),
         ((-1, 0), (0, 0), "negative"),
         ((0, 0), (0, -1), "negative"),
         ((1, 1), (0, 2), "after its end"),

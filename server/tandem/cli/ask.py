@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from tandem.core.errors import InvalidArguments
 from tandem.core.settings import Settings, WorkspaceSettings
+from tandem.infra.scan import read_text
 
 if TYPE_CHECKING:
     from tandem.core.context.service import Focus
@@ -62,10 +63,19 @@ def _focus(args: argparse.Namespace) -> Focus:
 
 
 async def _open_focus(tandem: Any, focus: Focus) -> None:
-    """A file named on the command line is treated as open in an editor."""
-    if focus.path is not None:
-        text = focus.path.read_text(encoding="utf-8", errors="replace")
-        tandem.open_document(focus.path.as_uri(), focus.path, "", 0, text)
+    """A file named on the command line is treated as open in an editor.
+
+    Only a file inside the workspace, and not a withheld one (the secret deny list),
+    is read; the question about any other is refused by the context engine.
+    """
+    if focus.path is None:
+        return
+    path = tandem.workspace.confine(focus.path)
+    if tandem.workspace.is_secret(path):
+        return
+    text = await asyncio.to_thread(read_text, path, tandem.settings.context.maxFileBytes)
+    if text is not None:
+        tandem.open_document(path.as_uri(), path, "", 0, text)
 
 
 def run_context(args: argparse.Namespace) -> int:

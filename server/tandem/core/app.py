@@ -205,6 +205,7 @@ class Tandem:
         if path is not None:
             folder = self.workspace.folder_for(path)
             if folder is not None:
+                folder.disk_changes += 1  # before the watcher reports it
                 self.tracker.schedule_git_refresh(folder)
 
     async def disk_changes(self, changes: Iterable[tuple[Path, ChangeKind]]) -> None:

@@ -5,6 +5,11 @@ the model is called; the assistant's message is created as ``partial`` when the
 stream starts and its text is saved as it arrives, so a crash leaves a ``partial``
 turn and never a lost one; the end state (``complete``, ``cancelled``, ``error``) is
 written last. Turns in one session run one at a time; sessions run side by side.
+
+A store that fails (disk full, locked, read-only, unreachable) ends the turn with
+status ``error`` and a message saying why, never a crash. An end state that could
+not be written is kept in memory and written before the session's next turn, so an
+answer the user saw streamed is not lost once the store works again.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from tandem.core.context.assemble import Assembled
 from tandem.core.context.manifest import summary as manifest_summary
 from tandem.core.context.service import REQUEST_KEY, ContextService, Focus, request_hash
-from tandem.core.errors import ModelError
+from tandem.core.errors import ModelError, NotFound, StoreError
 from tandem.core.history.models import Message
 from tandem.core.history.store import HistoryStore
 
@@ -30,6 +35,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 SAVE_EVERY = 0.2
 """Seconds between saves of a streaming answer's text (each save is one transaction)."""
+ASSEMBLING_AT_ONCE = 1
+"""Turns that assemble their context at the same time, across all sessions.
+
+Assembly is CPU-bound Python (token counts, redaction, rendering) run in worker
+threads. Side by side, N turns are N threads taking turns at the GIL with the event
+loop, and every keystroke waits behind all of them: under ten sessions an edit took
+seconds to handle. One at a time, the loop competes with one such thread at most;
+the streaming, which is I/O, stays concurrent."""
 
 
 @dataclass
@@ -77,7 +90,10 @@ class ChatService:
         self._model = model
         self._notifier = notifier
         self._locks: dict[str, asyncio.Lock] = {}
+        self._assembling = asyncio.Semaphore(ASSEMBLING_AT_ONCE)
         self.running: dict[str, Turn] = {}
+        self.unsaved: dict[str, dict[str, dict[str, Any]]] = {}
+        """Per session: ``{message_id: fields}`` of end states the store refused."""
 
     def cancel(self, turn_id: str | None = None, session_id: str | None = None) -> bool:
         cancelled = False
@@ -94,9 +110,40 @@ class ChatService:
             turn = Turn(uuid.uuid4().hex, session_id, asyncio.current_task())
             self.running[turn.turn_id] = turn
             try:
+                await asyncio.to_thread(self._save_unsaved, session_id)
                 return await self._run(turn, prompt, focus)
+            except StoreError as error:
+                return self._store_failed(turn, error)
             finally:
                 self.running.pop(turn.turn_id, None)
+
+    def _save_unsaved(self, session_id: str) -> None:
+        """Write the end states an earlier failure kept back (before anything newer)."""
+        pending = self.unsaved.get(session_id, {})
+        for message_id, fields in list(pending.items()):
+            try:
+                self._store().update_message(message_id, **fields)
+                log.info("saved the end of message %s after a store failure", message_id)
+            except NotFound:
+                log.info("message %s was deleted before its end could be saved", message_id)
+            del pending[message_id]
+        self.unsaved.pop(session_id, None)
+
+    async def _finish(self, turn: Turn, reply: Message, **fields: Any) -> None:
+        """Write a reply's end state; if the store refuses, keep it for the next turn."""
+        try:
+            await asyncio.to_thread(self._store().update_message, reply.id, **fields)
+        except StoreError:
+            self.unsaved.setdefault(turn.session_id, {})[reply.id] = fields
+            raise
+
+    def _store_failed(self, turn: Turn, error: StoreError) -> TurnResult:
+        message = str(error)
+        log.warning("chat turn %s: %s", turn.turn_id, message)
+        self._status(turn, "error", message=message)
+        self._notifier.show_message("error", f"Tandem: {message}")
+        text = "".join(turn.text)
+        return TurnResult(turn.session_id, turn.turn_id, text, "error", None, {}, message)
 
     async def _run(self, turn: Turn, prompt: str, focus: Focus) -> TurnResult:
         store = self._store()
@@ -104,9 +151,10 @@ class ChatService:
         await asyncio.to_thread(
             store.append_message, turn.session_id, "user", prompt, "complete", turn_id=turn.turn_id
         )
-        assembled = await self._context.assemble(
-            prompt, turn.session_id, focus, exclude_turn=turn.turn_id
-        )
+        async with self._assembling:
+            assembled = await self._context.assemble(
+                prompt, turn.session_id, focus, exclude_turn=turn.turn_id
+            )
         manifest = manifest_summary(assembled.manifest)
         model = self._model()
         reply = await asyncio.to_thread(
@@ -155,17 +203,13 @@ class ChatService:
             _uncancel()
             await saver.settle()
             text = "".join(turn.text)
-            await asyncio.to_thread(
-                store.update_message, reply.id, content=text, status="cancelled"
-            )
+            await self._finish(turn, reply, content=text, status="cancelled")
             self._status(turn, "cancelled")
             return TurnResult(turn.session_id, turn.turn_id, text, "cancelled", None, manifest)
         except ModelError as error:
             await saver.settle()
             text = getattr(error, "partial_text", None) or "".join(turn.text)
-            await asyncio.to_thread(
-                store.update_message, reply.id, content=text, status="error", error=str(error)
-            )
+            await self._finish(turn, reply, content=text, status="error", error=str(error))
             self._status(turn, "error", message=str(error))
             self._notifier.show_message("error", f"Tandem: {error}")
             return TurnResult(
@@ -173,9 +217,7 @@ class ChatService:
             )
         await saver.settle()
         usage = _usage(result.usage)
-        await asyncio.to_thread(
-            store.update_message, reply.id, content=result.text, status="complete", usage=usage
-        )
+        await self._finish(turn, reply, content=result.text, status="complete", usage=usage)
         self._status(turn, "complete")
         return TurnResult(turn.session_id, turn.turn_id, result.text, "complete", usage, manifest)
 

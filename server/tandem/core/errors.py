@@ -40,6 +40,18 @@ class SchemaTooNew(StoreError):
     """The store was written by a newer Tandem; it is left untouched."""
 
 
+class StoreFull(StoreError):
+    """The disk holding the store is full: nothing was written; free space and retry."""
+
+
+class StoreLocked(StoreError):
+    """Another process holds the store's write lock for longer than the busy timeout."""
+
+
+class StoreReadOnly(StoreError):
+    """The store (its file, folder or file system) cannot be written."""
+
+
 class ContextError(TandemError):
     """The request cannot be assembled (for example, the budget is too small)."""
 

@@ -27,6 +27,7 @@ tracked, but their content is never sent to a model unless ``allow_patterns`` (t
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -40,6 +41,8 @@ log = logging.getLogger(__name__)
 _SECRET_LINES = Lines.compile(pattern for pattern, _ in SECRET_PATTERNS)
 assert _SECRET_LINES is not None and len(_SECRET_LINES.includes) == len(SECRET_PATTERNS)
 _SECRETS = Verdicts([Layer(_SECRET_LINES)])
+_OUTSIDE = "\0outside"
+"""What ``_link_target`` answers for a symlink that leads out of the folder."""
 
 
 def _layer(lines: Iterable[str], base: str = "", prefix: str = "") -> Layer | None:
@@ -57,6 +60,7 @@ class IgnoreRules:
         allow_patterns: Sequence[str] = (),
     ) -> None:
         self.root = root
+        self._real_root = os.path.realpath(root)
         self.extra_patterns = tuple(extra_patterns)
         self.allow_patterns = tuple(allow_patterns)
         self._allow = GitIgnoreSpec.from_lines(self.allow_patterns)
@@ -118,11 +122,34 @@ class IgnoreRules:
         return rel.rpartition("/")[2] in RULES_FILES or rel == ".git/info/exclude"
 
     def is_secret_path(self, rel_posix_path: str) -> bool:
-        """Whether the file's content must never be sent (the deny list, minus allowed)."""
+        """Whether the file's content must never be sent (the deny list, minus allowed).
+
+        A path through a symlink is judged by where it leads too: a link to a denied or
+        ignored file is withheld like its target, and one that leads out of the folder
+        is always withheld (``workspace.allow`` must name the target, not the link).
+        """
         rel = _normalize(rel_posix_path)
-        if not rel or secret_kind(rel) is None:
+        if not rel:
             return False
-        return not self._allow.match_file(rel)
+        if self._denied(rel):
+            return True
+        target = self._link_target(rel)
+        if target is None:
+            return False
+        return target is _OUTSIDE or self._denied(target) or self.is_ignored(target)
+
+    def _denied(self, rel: str) -> bool:
+        return secret_kind(rel) is not None and not self._allow.match_file(rel)
+
+    def _link_target(self, rel: str) -> str | None:
+        """Where ``rel`` really leads, folder-relative, if a symlink is on the way
+        (:data:`_OUTSIDE` when it leaves the folder); None for a plain path."""
+        real = os.path.realpath(self.root / rel)
+        if real == os.path.join(self._real_root, rel):
+            return None
+        if not real.startswith(self._real_root.rstrip(os.sep) + os.sep):
+            return _OUTSIDE
+        return Path(real).relative_to(self._real_root).as_posix()
 
     # -- per-directory caches --------------------------------------------------------
 

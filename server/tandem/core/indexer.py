@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,12 +131,12 @@ class IndexManager:
                 )
 
         try:
-            count = await asyncio.to_thread(self._work, index, folder, pending, report)
+            read, count = await asyncio.to_thread(self._work, index, folder, pending, report)
         finally:
             self.state[folder.path] = "ready"
             if first:
                 self.notifier.progress_end(key, f"Indexed {len(folder.files)} files")
-        log.info("index %s: %d files updated", folder.name, count)
+        log.info("index %s: %d files read, %d updated", folder.name, read, count)
 
     def _work(
         self,
@@ -144,7 +144,10 @@ class IndexManager:
         folder: Folder,
         pending: _Pending,
         report: Callable[[int, int], None],
-    ) -> int:
+    ) -> tuple[int, int]:
+        """Bring the index up to date; returns (files read from disk, files changed).
+
+        Only files whose size or mtime differ from what the index recorded are read."""
         index.remove_files(sorted(pending.removed))
         states = index.file_states()
         todo = []
@@ -154,21 +157,23 @@ class IndexManager:
                 continue
             if known is None or (known.mtime_ns, known.size) != (stat.mtime_ns, stat.size):
                 todo.append((rel, stat))
-        updated = 0
-        for start in range(0, len(todo), BATCH):
-            batch = todo[start : start + BATCH]
-            updated += index.update_files(self._read(folder, batch))
-            report(start + len(batch), len(todo))
+        updated = index.update_files(self._read(folder, todo, report)) if todo else 0
         for rel, text in pending.buffers.items():
             updated += index.update_file(rel, text, BUFFER_MTIME, len(text))
-        return updated
+        return len(todo), updated
 
-    def _read(self, folder: Folder, batch: list[tuple[str, Any]]) -> list[FileUpdate]:
+    def _read(
+        self, folder: Folder, todo: list[tuple[str, Any]], report: Callable[[int, int], None]
+    ) -> Iterator[FileUpdate]:
+        """The files, read one by one as the index asks for them.
+
+        One generator for the whole pass, so that the index prepares the next batch
+        while its writer thread stores the previous one."""
         limit = self.max_bytes()
-        return [
-            FileUpdate(rel, read_text(folder.path / rel, limit), stat.mtime_ns, stat.size)
-            for rel, stat in batch
-        ]
+        for done, (rel, stat) in enumerate(todo, 1):
+            yield FileUpdate(rel, read_text(folder.path / rel, limit), stat.mtime_ns, stat.size)
+            if done % BATCH == 0 or done == len(todo):
+                report(done, len(todo))
 
     async def idle(self) -> None:
         """Wait until every folder's queue is drained (CLI and tests)."""

@@ -29,9 +29,11 @@ costs one ``str.lower()`` and a few substring scans.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -255,6 +257,39 @@ def redact(text: str) -> Redacted:
     if not spans:
         return Redacted(text, [])
     return Redacted(_replace(text, spans), _findings(text, spans))
+
+
+class RedactionMemo:
+    """Recent :func:`redact` results by content, up to ``max_chars`` of text.
+
+    A conversation redacts the same things for every request (the chunks a question
+    keeps finding, the replayed earlier requests); redaction is a pure function of the
+    text, so its result is kept and looked up by a hash of the text."""
+
+    def __init__(self, max_chars: int = 4_000_000) -> None:
+        self.max_chars = max_chars
+        self._results: OrderedDict[bytes, tuple[Redacted, int]] = OrderedDict()
+        self._chars = 0
+        self._lock = threading.Lock()
+
+    def redact(self, text: str) -> Redacted:
+        if len(text) > self.max_chars // 4:
+            return redact(text)
+        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        with self._lock:
+            found = self._results.get(key)
+            if found is not None:
+                self._results.move_to_end(key)
+                return found[0]
+        result = redact(text)
+        with self._lock:
+            if key not in self._results:
+                self._results[key] = (result, len(text))
+                self._chars += len(text)
+            while self._chars > self.max_chars:
+                _, (_, size) = self._results.popitem(last=False)
+                self._chars -= size
+        return result
 
 
 def _find(text: str) -> list[_Span]:

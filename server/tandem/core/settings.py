@@ -110,11 +110,16 @@ _RANGES: dict[str, tuple[float, float]] = {
 
 
 def unwrap_init_options(options: Any) -> Mapping[str, Any]:
-    """``initializationOptions`` may carry settings under ``tandem`` or bare."""
+    """``initializationOptions`` may carry settings under ``tandem`` or bare.
+
+    ``token`` (a network client's credential) is never a setting: it is dropped here,
+    so it is neither reported as unknown nor kept.
+    """
     if not isinstance(options, Mapping):
         return {}
     inner = options.get("tandem")
-    return inner if isinstance(inner, Mapping) else options
+    found = inner if isinstance(inner, Mapping) else options
+    return {key: value for key, value in found.items() if key != "token"}
 
 
 def merge(*layers: Any) -> dict[str, Any]:
@@ -151,7 +156,7 @@ def _parse_dataclass(cls: Any, raw: Mapping[str, Any], prefix: str, problems: li
     known = {f.name for f in dataclasses.fields(cls)}
     for key in raw:
         if key not in known:
-            problems.append(f"unknown setting '{prefix}{key}' ignored")
+            problems.append(f"unknown setting '{prefix}{_clip(str(key))}' ignored")
     values: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
         if f.name not in raw:
@@ -169,8 +174,20 @@ def _parse_dataclass(cls: Any, raw: Mapping[str, Any], prefix: str, problems: li
         if ok and _in_range(path, converted):
             values[f.name] = converted
         else:
-            problems.append(f"'{path}' has an invalid value {value!r}; using the default")
+            problems.append(f"'{path}' has an invalid value {_shown(value)}; using the default")
     return cls(**values)
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _shown(value: Any) -> str:
+    """The value for a problem message: short, and never failing."""
+    try:
+        return _clip(repr(value))
+    except ValueError:  # an integer too long to print (Python's int digit limit)
+        return f"a {type(value).__name__} too large to show"
 
 
 def _in_range(path: str, value: Any) -> bool:
@@ -206,11 +223,19 @@ def _convert(hint: Any, value: Any) -> tuple[bool, Any]:
     if hint is int:
         return isinstance(value, int) and not isinstance(value, bool), value
     if hint is float:
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        return ok, float(value) if ok else None
+        return _to_float(value)
     if hint is str:
         return isinstance(value, str) and value != "", value
     return False, None
+
+
+def _to_float(value: Any) -> tuple[bool, float | None]:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False, None
+    try:
+        return True, float(value)
+    except OverflowError:  # an integer beyond any float
+        return False, None
 
 
 def to_wire(settings: Settings) -> dict[str, Any]:

@@ -11,9 +11,12 @@ Rounding rules, the same everywhere a position is read:
   break (as the LSP specification says);
 - a character that falls inside a character (between the two halves of a surrogate
   pair, between the bytes of a multi-byte UTF-8 sequence) means the start of it;
-- ``(line_count, 0)`` means the end of the document, as some clients send it.
+- a line past the last one means the end of the document, whatever its character
+  (clients send ``(line_count, 0)`` for it; the LSP reference implementation,
+  vscode-languageserver-textdocument, clamps any larger line the same way).
 
-Anything else out of range raises :class:`InvalidArguments` and changes nothing.
+A negative value is not an LSP position (both are ``uinteger``): it raises
+:class:`InvalidArguments` and changes nothing.
 """
 
 from __future__ import annotations
@@ -169,12 +172,8 @@ class TextBuffer:
         count = len(self._lines)
         if line < 0 or character < 0:
             raise InvalidArguments(f"{what} {position} has a negative value")
-        if line == count and character == 0:
-            return count - 1, len(self._lines[-1])
         if line >= count:
-            raise InvalidArguments(
-                f"{what} {position} is past the end of the document ({count} lines)"
-            )
+            return count - 1, len(self._lines[-1])
         return line, index_of(strip_break(self._lines[line]), character, self.encoding)
 
     def _splice(self, first: int, begin: int, last: int, stop: int, text: str) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tandem.core.documents import OpenDocument
+from tandem.core.errors import OutsideWorkspace
 from tandem.core.ignore import IgnoreRules
 from tandem.core.settings import Settings
 from tandem.core.tasks import TaskOwner
@@ -43,6 +44,7 @@ class FileChanges:
 
 
 Listener = Callable[[FileChanges], None]
+NOT_WATCHING = "not watching"
 
 
 class WorkspaceTracker:
@@ -55,6 +57,7 @@ class WorkspaceTracker:
         self._git_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tandem-git")
         self._repos: dict[Path, gitinfra.GitRepo] = {}
         self._watchers: dict[Path, list[asyncio.Task[Any]]] = {}
+        self._diffs: dict[Path, tuple[Any, str | None]] = {}
 
     # -- folders -----------------------------------------------------------------
 
@@ -69,6 +72,7 @@ class WorkspaceTracker:
 
     async def remove_folder(self, path: Path) -> None:
         folder = self.workspace.remove(path.resolve())
+        self._diffs.pop(path.resolve(), None)
         for task in self._watchers.pop(path.resolve(), []):
             task.cancel()
         if folder is not None:
@@ -124,7 +128,7 @@ class WorkspaceTracker:
         finally:
             catching_up.cancel()
         if watcher.stopped_reason:
-            self.degraded[folder.path] = f"not watching: {watcher.stopped_reason}"
+            self.degraded[folder.path] = f"{NOT_WATCHING}: {watcher.stopped_reason}"
 
     async def apply_changes(self, changes: Iterable[tuple[Path, ChangeKind]]) -> None:
         """Disk changes, from our watcher or the editor's: absolute paths."""
@@ -158,6 +162,7 @@ class WorkspaceTracker:
             elif folder.files.get(rel) != stat:
                 folder.files[rel] = stat
                 changed.append(rel)
+        folder.disk_changes += 1
         if changed or removed:
             self._emit(FileChanges(folder, changed, removed))
         self.schedule_git_refresh(folder)
@@ -169,6 +174,7 @@ class WorkspaceTracker:
         folder.files = dict(result.files)
         changed = [r for r, s in folder.files.items() if before.get(r) != s]
         removed = [r for r in before if r not in folder.files]
+        folder.disk_changes += 1
         self._emit(FileChanges(folder, changed, removed))
         self.schedule_git_refresh(folder)
 
@@ -188,7 +194,8 @@ class WorkspaceTracker:
         try:
             status, root = await loop.run_in_executor(self._git_thread, self._git_status, folder)
         except gitinfra.GitError as error:
-            folder.git, folder.git_root, folder.git_error = None, None, str(error)
+            _note_git_error(folder, error)
+            folder.git, folder.git_root = None, None
             return
         folder.git_root, folder.git, folder.git_error = root, status, None
         if baseline and status is not None:
@@ -220,8 +227,34 @@ class WorkspaceTracker:
         try:
             return await loop.run_in_executor(self._git_thread, call)
         except gitinfra.GitError as error:
-            folder.git_error = str(error)
+            _note_git_error(folder, error)
             return None
+
+    async def diff_since(self, folder: Folder, ref: str) -> str | None:
+        """``git diff <ref>`` of the work tree, reused while what it depends on is the
+        same: the ref, the git status and the files on disk (as the watcher saw them).
+
+        A chat turn needs the diff every time; running git for it cost more than the
+        rest of the turn's bookkeeping. A file saved a moment ago shows in the diff once
+        the watcher has reported it (tens of milliseconds), or at once when the editor
+        saved or reloaded it (an open buffer's version is part of the key)."""
+        key = (ref, 0, folder.git, self._buffer_versions(folder))
+        cached = self._diffs.get(folder.path)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        diff: str | None = await self.git_call(folder, "diff_since", ref)
+        unchanged = folder.git is key[2]
+        if unchanged and self._watched(folder):  # unwatched, disk changes go unseen
+            self._diffs[folder.path] = (key, diff)
+        return diff
+
+    def _buffer_versions(self, folder: Folder) -> tuple[tuple[str, int | None], ...]:
+        docs = self.workspace.documents
+        return tuple((d.uri, d.version) for d in docs if d.path and folder.relative(d.path))
+
+    def _watched(self, folder: Folder) -> bool:
+        reason = self.degraded.get(folder.path, "")
+        return folder.path in self._watchers and not reason.startswith(NOT_WATCHING)
 
     # -- the file view -----------------------------------------------------------
 
@@ -270,7 +303,13 @@ class WorkspaceTracker:
         if doc.path is None:
             return True
         try:
-            data = doc.path.read_bytes()
+            path = self.workspace.confine(doc.path)
+        except OutsideWorkspace:
+            return True  # never read a file outside the folders
+        if not path.is_file():
+            return True  # a FIFO or a device is never opened
+        try:
+            data = path.read_bytes()
         except OSError:
             return True
         return data.decode("utf-8", errors="replace") != doc.text
@@ -288,6 +327,14 @@ class WorkspaceTracker:
         for repo in self._repos.values():
             repo.close()
         self._repos.clear()
+
+
+def _note_git_error(folder: Folder, error: gitinfra.GitError) -> None:
+    """Record why git failed for the folder (``tandem.workspaceState`` shows it); log it
+    once, not on every refresh."""
+    if folder.git_error != str(error):
+        log.warning("git in %s: %s", folder.path, error)
+    folder.git_error = str(error)
 
 
 def _fp(folder: Folder | None) -> Path | None:

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Literal
 
 from tandem.core.documents import DocumentStore
-from tandem.core.errors import OutsideWorkspace
-from tandem.core.ignore import IgnoreRules
+from tandem.core.errors import InvalidArguments, OutsideWorkspace
+from tandem.core.ignore import IgnoreRules, secret_kind
 from tandem.infra.git import GitStatus
 from tandem.infra.scan import FileStat
 
@@ -37,6 +37,8 @@ class Folder:
     scanned: bool = False
     remote: str | None = None
     """The git remote URL, so a clone elsewhere can find this folder's history."""
+    disk_changes: int = 0
+    """Counts the batches of file changes seen on disk (what a cached diff depends on)."""
 
     def relative(self, path: Path) -> str | None:
         try:
@@ -95,15 +97,43 @@ class Workspace:
     def confine(self, path: Path) -> Path:
         """Resolve ``path`` (symlinks, ``..``) and refuse it unless a folder owns it.
 
-        An open document outside every folder is allowed: a single file opened with
-        no folder is a workspace of its own.
+        Only lexical work and ``readlink``: the path is never opened here. With no
+        folder open, an open document is allowed (a single file opened with no folder
+        is a workspace of its own); once folders are open, only they count.
         """
         resolved = path.resolve()
         if self.folder_for(resolved) is not None:
             return resolved
-        if self.documents.by_path(path) is not None or self.documents.by_path(resolved):
+        if not self.folders and (self.documents.by_path(path) or self.documents.by_path(resolved)):
             return resolved
         raise OutsideWorkspace(f"{path} is outside the workspace folders; it will not be read")
+
+    def confine_readable(self, path: Path) -> Path:
+        """``confine``, and refuse a file whose content is withheld (see ``is_secret``)."""
+        resolved = self.confine(path)
+        if self.is_secret(resolved):
+            raise InvalidArguments(
+                f"{path.name} is on the secret deny list (or leads to a file that is); "
+                "Tandem does not read it. Allow it with the setting workspace.allow."
+            )
+        return resolved
+
+    def is_secret(self, path: Path) -> bool:
+        """Whether the content of ``path`` is never sent to a model: the secret deny
+        list, or a symlink leading to a denied file or out of its folder. A path in no
+        folder is judged by the deny list alone."""
+        folder = self.folder_for(path)
+        if folder is None:
+            return secret_kind(path.as_posix().lstrip("/")) is not None
+        rel = folder.relative(path)
+        return rel is None or folder.rules.is_secret_path(rel)
+
+    def may_send(self, path: Path) -> bool:
+        """Whether a command about ``path`` may run: confined and not withheld."""
+        try:
+            return not self.is_secret(self.confine(path))
+        except OutsideWorkspace:
+            return False
 
     def tracked_count(self) -> int:
         return sum(len(f.files) for f in self.folders.values())

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
+from tandem.lsp.convert import uri_to_path
+
 if TYPE_CHECKING:
     from tandem.lsp.server import TandemServer
 
@@ -50,6 +52,9 @@ def register(ls: TandemServer) -> None:
 
     @ls.feature(types.TEXT_DOCUMENT_CODE_ACTION, options)
     def code_action(ls: TandemServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        path = uri_to_path(params.text_document.uri)
+        if path is None or not ls.tandem.workspace.may_send(path):
+            return []  # outside the workspace, or a withheld file: the command would refuse
         only = params.context.only
         action = ask_action(params)
         if action is None or (only and not any(str(action.kind).startswith(k) for k in only)):

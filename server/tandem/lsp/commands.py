@@ -19,7 +19,8 @@ async def workspace_state(ls: TandemServer, args: FolderArgs) -> dict[str, Any]:
 
 
 async def file_view(ls: TandemServer, args: UriArgs) -> dict[str, Any]:
-    view = await ls.tandem.file_view(require_path(args.uri))
+    path = ls.tandem.workspace.confine_readable(require_path(args.uri))
+    view = await ls.tandem.file_view(path)
     out = dataclasses.asdict(view)
     return {
         "uri": path_to_uri(view.path),

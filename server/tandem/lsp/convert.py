@@ -23,11 +23,12 @@ def encoding(kind: str | None) -> Encoding:
 
 
 def uri_to_path(uri: str) -> Path | None:
-    """A ``file:`` URI as an absolute path; None for other schemes (untitled:...)."""
+    """A ``file:`` URI as an absolute path; None for other schemes (untitled:...) and
+    for URIs no file can have (``file:///a%00b``: no path holds a NUL byte)."""
     if not uri.startswith("file:"):
         return None
     fs_path = to_fs_path(uri)
-    return Path(fs_path) if fs_path else None
+    return Path(fs_path) if fs_path and "\x00" not in fs_path else None
 
 
 def require_path(uri: object, what: str = "uri") -> Path:
@@ -35,7 +36,7 @@ def require_path(uri: object, what: str = "uri") -> Path:
         raise InvalidArguments(f"'{what}' must be a file URI string")
     path = uri_to_path(uri)
     if path is None:
-        raise InvalidArguments(f"'{what}' must be a file: URI, got {uri!r}")
+        raise InvalidArguments(f"'{what}' must be a file: URI of a path, got {uri[:200]!r}")
     return path
 
 

@@ -1,4 +1,5 @@
-"""Redis going away: a dropped connection is retried, a down server is reported."""
+"""Redis going away: a dropped connection is retried, a down server is reported, and a
+server restarted with its data (AOF) is used again with nothing lost or doubled."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import redis
 from tandem.core.errors import StoreUnavailable
 from tandem.core.history.redis_store import RedisStore
 from tests.support.flaky_proxy import FlakyProxy
+from tests.support.redis_aof import aof_redis_server
 
 pytestmark = pytest.mark.redis
 
@@ -79,3 +81,38 @@ def test_a_down_server_is_reported_and_a_restarted_one_is_used_again(
         assert store.append_message(fresh.id, "user", "back").seq == 1
     finally:
         store.close()
+
+
+def test_a_killed_server_restarted_with_its_data_keeps_every_message_once(tmp_path):
+    server = aof_redis_server(tmp_path / "redis-aof")
+    server.start()
+    store = RedisStore(server.url)
+    try:
+        session = store.create_session(store.ensure_workspace(tmp_path).id)
+        for turn in ("t1", "t2"):
+            store.append_message(session.id, "user", f"question {turn}", turn_id=turn)
+            store.append_message(session.id, "assistant", f"answer {turn}", turn_id=turn)
+        server.stop()  # SIGKILL: nothing is flushed on the way out
+
+        retried = "m-t3-user"
+        with pytest.raises(StoreUnavailable, match="cannot reach Redis"):
+            store.append_message(
+                session.id, "user", "question t3", turn_id="t3", message_id=retried
+            )
+
+        server.start()  # same port, same AOF
+        for _ in range(2):  # the caller retries; the id makes it count once
+            store.append_message(
+                session.id, "user", "question t3", turn_id="t3", message_id=retried
+            )
+        stored = [(m.seq, m.turn_id, m.role) for m in store.messages(session.id)]
+    finally:
+        store.close()
+        server.stop()
+    assert stored == [
+        (1, "t1", "user"),
+        (2, "t1", "assistant"),
+        (3, "t2", "user"),
+        (4, "t2", "assistant"),
+        (5, "t3", "user"),
+    ]

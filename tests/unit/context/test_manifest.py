@@ -107,4 +107,5 @@ def test_summary_is_short() -> None:
         "sections": {"code": 120, "buffers": 60, "prompt": 30},
         "files": ["src/a.py", "src/b.py"],
         "redactions": 1,
+        "redacted": {"src/b.py": {"github_token": 1}},
     }

@@ -108,6 +108,27 @@ def test_truncate_stays_within_the_limit_and_is_a_prefix(counter: TokenCounter, 
         assert cut
 
 
+@pytest.mark.parametrize("limit", [1, 50, 400, 3000])
+def test_truncate_of_a_long_text_keeps_what_encoding_it_whole_keeps(
+    counter: TokenCounter, limit: int
+) -> None:
+    """Only a prefix of a long text is encoded; the cut is where the whole text's is."""
+    text = inspect.getsource(inspect) * 3
+    whole = counter.encode(text)
+    cut = counter.truncate(text, limit)
+    assert text.startswith(cut) and counter.count(cut) <= limit
+    assert cut == counter.decode(whole[:limit])
+
+
+def test_truncate_of_text_with_few_tokens_per_character(counter: TokenCounter) -> None:
+    """Runs of one character make long tokens: the encoded prefix grows until it holds
+    enough of them."""
+    text = ("=" * 4000 + "\n") * 20 + "tail"
+    cut = counter.truncate(text, 300)
+    assert counter.count(cut) <= 300 and text.startswith(cut)
+    assert counter.count(cut) >= 290
+
+
 def test_truncate_at_line_ends_on_a_line(counter: TokenCounter) -> None:
     text = "first line here\nsecond line here\nthird line here\n"
     cut = counter.truncate(text, 6, at_line=True)

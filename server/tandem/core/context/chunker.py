@@ -225,12 +225,16 @@ def _merge_small(pieces: list[Piece], lines: list[str]) -> list[Piece]:
     out: list[Piece] = []
     for piece in pieces:
         prev = out[-1] if out else None
-        fits = prev is not None and _chars(prev, lines) + _chars(piece, lines) <= MAX_CHARS
-        if prev is not None and fits and _mergeable(prev, piece):
+        # _mergeable first: it is cheap, and bounds the lines _chars then counts
+        if prev is not None and _mergeable(prev, piece) and _fits(prev, piece, lines):
             out[-1] = _merged(prev, piece)
         else:
             out.append(piece)
     return out
+
+
+def _fits(a: Piece, b: Piece, lines: list[str]) -> bool:
+    return _chars(a, lines) + _chars(b, lines) <= MAX_CHARS
 
 
 def _mergeable(a: Piece, b: Piece) -> bool:

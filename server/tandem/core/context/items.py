@@ -8,12 +8,14 @@ from typing import Any, Protocol
 
 from tandem.core.context.manifest import Redaction
 from tandem.core.context.planner import Item
-from tandem.core.redact import redact
+from tandem.core.redact import RedactionMemo
 
 MESSAGE_TOKENS = 4
 """Per chat message: OpenAI's documented framing (3 tokens) plus the role name (1)."""
 REPLY_TOKENS = 3
 """Every reply is primed with ``<|start|>assistant<|message|>``."""
+REDACTIONS = RedactionMemo()
+"""Shared by every request of the process: a conversation redacts the same texts again."""
 
 
 class Counts(Protocol):
@@ -40,7 +42,7 @@ def clean(
     text: str, section: str, path: str | None, line_of: Callable[[int], int] = _same_line
 ) -> Cleaned:
     """``text`` redacted; each finding's line is mapped through ``line_of``."""
-    result = redact(text)
+    result = REDACTIONS.redact(text)
     redactions = [
         Redaction(section, path, finding.kind, line_of(finding.line)) for finding in result.findings
     ]

@@ -116,7 +116,8 @@ def _redaction(redaction: Redaction) -> dict[str, Any]:
 
 
 def summary(manifest: dict[str, Any]) -> dict[str, Any]:
-    """A short form for chat results: totals, per-section tokens, files, redaction count."""
+    """A short form for chat results: totals, per-section tokens, files, redactions
+    (their count, and per file the count of each kind)."""
     files = sorted({entry["path"] for entry in manifest["items"] if entry.get("path")})
     return {
         "totalTokens": manifest["totalTokens"],
@@ -127,7 +128,21 @@ def summary(manifest: dict[str, Any]) -> dict[str, Any]:
         "sections": {name: s["tokens"] for name, s in manifest["sections"].items() if s["items"]},
         "files": files,
         "redactions": len(manifest["redactions"]),
+        "redacted": redaction_counts(manifest["redactions"]),
     }
+
+
+def redaction_counts(redactions: Iterable[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Per file (or ``(section)`` for text of no file, like the prompt): kind -> count.
+
+    Says what was withheld from a request without saying anything of the values.
+    """
+    counts: dict[str, dict[str, int]] = {}
+    for r in redactions:
+        where = r["path"] or f"({r['section']})"
+        kinds = counts.setdefault(where, {})
+        kinds[r["kind"]] = kinds.get(r["kind"], 0) + 1
+    return counts
 
 
 def render_table(manifest: dict[str, Any]) -> str:

@@ -17,6 +17,7 @@ from tandem.core.context.git_items import git_items
 from tandem.core.context.inputs import ContextRequest
 from tandem.core.context.items import (
     MESSAGE_TOKENS,
+    REDACTIONS,
     REPLY_TOKENS,
     Counts,
     Maker,
@@ -30,7 +31,6 @@ from tandem.core.context.render import (
     selection_block,
 )
 from tandem.core.context.turn_items import history_items
-from tandem.core.redact import redact
 
 WORKSPACE_SHRINK_TOKENS = 256
 
@@ -47,7 +47,7 @@ class Built:
 
 def sent_hash(text: str) -> str:
     """The hash a file's content has once sent (it is redacted first)."""
-    return content_hash(redact(text).text)
+    return content_hash(REDACTIONS.redact(text).text)
 
 
 def build_sections(

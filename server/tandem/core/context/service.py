@@ -113,9 +113,11 @@ class ContextService:
         buffers = await asyncio.to_thread(self._buffers)
         active = self._label(focus.path) if focus.path else None
         signals = self._signals(active, selection, buffers)
-        code = await asyncio.to_thread(self._code, prompt, signals)
-        git = await self._git()
-        history, summary, sent = await asyncio.to_thread(self._history, session_id, exclude_turn)
+        code, git, (history, summary, sent) = await asyncio.gather(
+            asyncio.to_thread(self._code, prompt, signals),
+            self._git(),
+            asyncio.to_thread(self._history, session_id, exclude_turn),
+        )
         store = self._store()
         current = await asyncio.to_thread(self._current_hashes, sent, buffers)
         return ContextRequest(
@@ -146,9 +148,10 @@ class ContextService:
         return rel
 
     def _allowed(self, path: Path) -> bool:
-        folder = self.tracker.workspace.folder_for(path)
-        if folder is None:
-            return True
+        workspace = self.tracker.workspace
+        folder = workspace.folder_for(path)
+        if folder is None:  # a lone file counts only while no folder is open
+            return not workspace.folders and not workspace.is_secret(path)
         rel = folder.relative(path)
         if rel is None:
             return False
@@ -222,9 +225,10 @@ class ContextService:
             ranking = rank_context(index, prompt, signals.get(path))
             top = ranking.chunks[:CODE_CANDIDATES]
             records = {r.chunk_id: r for r in index.get_chunks([c.chunk_id for c in top])}
+            allowed = {p: self._allowed(folder.path / p) for p in {c.path for c in top}}
             for ranked in top:
                 record = records.get(ranked.chunk_id)
-                if record is None or not self._allowed(folder.path / ranked.path):
+                if record is None or not allowed[ranked.path]:
                     continue
                 candidates.append(
                     CodeCandidate(
@@ -248,7 +252,7 @@ class ContextService:
             if folder.git is None:
                 continue
             ref = folder.baseline or folder.git.head
-            diff = await self.tracker.git_call(folder, "diff_since", ref) if ref else None
+            diff = await self.tracker.diff_since(folder, ref) if ref else None
             lines.append(_git_line(folder, ref))
             for change in parse_unified_diff(diff or ""):
                 assert folder.git_root is not None

@@ -167,6 +167,13 @@ def _cache_env(cache_dir: Path) -> Iterator[None]:
                 os.environ["TIKTOKEN_CACHE_DIR"] = previous
 
 
+HEAD_CHARS_PER_TOKEN = 6
+"""First guess at the characters ``truncate`` encodes per token it keeps (code averages
+three to four characters a token; the guess doubles until it is enough)."""
+HEAD_SLACK_TOKENS = 8
+"""Tokens encoded past the limit, so that the cut never falls on the prefix's own end."""
+
+
 class TokenCounter:
     """Counts tokens of one encoding; counts are cached per content hash (bounded LRU)."""
 
@@ -200,6 +207,21 @@ class TokenCounter:
                 self._cache.popitem(last=False)
         return tokens
 
+    def _head_tokens(self, text: str, max_tokens: int) -> list[int]:
+        """Tokens of a prefix of ``text`` holding more than ``max_tokens`` tokens (all of
+        ``text``'s when it has no more): a long text is not encoded whole to keep its start.
+
+        The prefix grows until it holds enough; far from its cut the tokens are those of
+        the whole text, and ``truncate`` re-counts what it keeps, so a merge across the
+        cut cannot push the result over the limit."""
+        chars = max(256, max_tokens * HEAD_CHARS_PER_TOKEN)
+        while True:
+            head = text[:chars]
+            tokens = self.encode(head)
+            if len(head) == len(text) or len(tokens) > max_tokens + HEAD_SLACK_TOKENS:
+                return tokens
+            chars *= 2
+
     @property
     def cached_entries(self) -> int:
         return len(self._cache)
@@ -213,7 +235,7 @@ class TokenCounter:
         """
         if max_tokens <= 0:
             return ""
-        tokens = self.encode(text)
+        tokens = self._head_tokens(text, max_tokens)
         if len(tokens) <= max_tokens:
             return text
         keep = max_tokens

@@ -7,9 +7,10 @@ Both implement :class:`~tandem.core.history.store.HistoryStore`.
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
-from tandem.core.errors import StoreError, StoreUnavailable
+from tandem.core.errors import StoreError, StoreReadOnly, StoreUnavailable
 from tandem.core.history.models import (
     ContextRecord,
     Message,
@@ -48,7 +49,8 @@ def open_store(settings: HistorySettings, data_dir: Path) -> HistoryStore:
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise StoreError(f"cannot create the data folder {data_dir}: {error.strerror}") from error
+        kind = StoreReadOnly if error.errno in (errno.EROFS, errno.EACCES) else StoreError
+        raise kind(f"cannot create the data folder {data_dir}: {error.strerror}") from error
     return SqliteStore(data_dir / FILE_NAME)
 
 

@@ -144,12 +144,17 @@ def check_not_newer(db: sqlite3.Connection, path: Path) -> None:
 
 
 def migrate(db: sqlite3.Connection, path: Path) -> list[str]:
-    """Apply the missing migrations in one transaction; returns their names."""
+    """Apply the missing migrations in one transaction; returns their names.
+
+    A store that is up to date is not write-locked at all, so it opens (and can be
+    read) while another process holds its write lock.
+    """
+    if not _missing(db):
+        return []
     db.execute("BEGIN IMMEDIATE")
     try:
         check_not_newer(db, path)  # again: another process may have migrated meanwhile
-        done = set(applied(db))
-        todo = [fn for fn in MIGRATIONS if fn.__name__ not in done]
+        todo = _missing(db)
         if todo:
             _apply(db, todo)
         db.execute("COMMIT")
@@ -158,6 +163,11 @@ def migrate(db: sqlite3.Connection, path: Path) -> list[str]:
             db.execute("ROLLBACK")
         raise
     return [fn.__name__ for fn in todo]
+
+
+def _missing(db: sqlite3.Connection) -> list[Migration]:
+    done = set(applied(db))
+    return [fn for fn in MIGRATIONS if fn.__name__ not in done]
 
 
 def _apply(db: sqlite3.Connection, todo: list[Migration]) -> None:

@@ -14,7 +14,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from tandem.core.errors import StoreError
+from tandem.core.errors import StoreError, StoreFull, StoreLocked, StoreReadOnly
 from tandem.core.history import migrations
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def check_usable(path: Path) -> None:
         if not path.is_file():
             raise StoreError(f"history store {path} is not a regular file")
         if not _writable(path):
-            raise StoreError(
+            raise StoreReadOnly(
                 f"history store {path} is read-only; make it writable "
                 "or point TANDEM_DATA_DIR elsewhere"
             )
@@ -88,7 +88,7 @@ def check_usable(path: Path) -> None:
     if not path.parent.is_dir():
         raise StoreError(f"cannot create history store {path}: its folder does not exist")
     if not _writable(path.parent):
-        raise StoreError(f"cannot write history store {path}: its folder is read-only")
+        raise StoreReadOnly(f"cannot write history store {path}: its folder is read-only")
 
 
 def _writable(path: Path) -> bool:
@@ -109,17 +109,26 @@ def _has_sqlite_header(path: Path) -> bool:
 
 
 def store_error(error: sqlite3.Error, path: Path) -> StoreError:
-    """A user-facing error naming the file, for any error SQLite raised."""
+    """A user-facing error naming the file, for any error SQLite raised.
+
+    Full, locked and read-only stores get their own error types: each is a state the
+    user can end (free space, close the other program, make the file writable), after
+    which the same store works again.
+    """
     text = str(error)
     name = getattr(error, "sqlite_errorname", "")
     if "locked" in text or "BUSY" in name:
-        return StoreError(f"history store {path} is locked by another process; try again")
+        return StoreLocked(
+            f"history is locked by another process ({path}); try again when it is done"
+        )
     if "readonly" in text or "read-only" in text or "READONLY" in name:
-        return StoreError(f"history store {path} is read-only ({text})")
+        return StoreReadOnly(f"cannot save chat history: {path} is read-only ({text})")
     if "malformed" in text or "not a database" in text or "CORRUPT" in name:
         return StoreError(
             f"history store {path} is corrupt ({text}); move it aside to start a new history"
         )
     if "disk is full" in text or "FULL" in name:
-        return StoreError(f"history store {path}: the disk is full")
+        return StoreFull(
+            f"cannot save chat history: disk full ({path}: {text}); free some space and try again"
+        )
     return StoreError(f"history store {path} failed: {text}")

@@ -93,6 +93,10 @@ class SqliteStore:
         path = str(Path(folder).resolve())
         remote = (validate.optional_text(remote, "remote") or "").strip() or None
         ws_id = workspace_id(path)
+        with self._read() as db:
+            known = db.execute("SELECT * FROM workspaces WHERE id = ?", (ws_id,)).fetchone()
+        if known is not None and remote in (None, known["remote"]):
+            return sqlite_rows.workspace(known)  # no write lock: reads go on while locked
         with self._write() as db:
             db.execute(
                 "INSERT OR IGNORE INTO workspaces (id, path, created) VALUES (?, ?, ?)",

@@ -6,7 +6,9 @@ transaction; Redis: one atomic script or MULTI/EXEC) before the method returns.
 
 Errors: an unknown id raises ``NotFound``; a bad argument value ``InvalidArguments``;
 a store that cannot be read or written ``StoreError`` (``StoreUnavailable`` when it
-cannot be reached, ``SchemaTooNew`` when a newer Tandem wrote it).
+cannot be reached, ``SchemaTooNew`` when a newer Tandem wrote it, ``StoreFull``,
+``StoreLocked`` or ``StoreReadOnly`` when a write is refused for a reason the user can
+end; the store works again once it has ended).
 """
 
 from __future__ import annotations
