@@ -238,7 +238,7 @@ class WorkspaceTracker:
         rest of the turn's bookkeeping. A file saved a moment ago shows in the diff once
         the watcher has reported it (tens of milliseconds), or at once when the editor
         saved or reloaded it (an open buffer's version is part of the key)."""
-        key = (ref, 0, folder.git, self._buffer_versions(folder))
+        key = (ref, folder.disk_changes, folder.git, self._buffer_versions(folder))
         cached = self._diffs.get(folder.path)
         if cached is not None and cached[0] == key:
             return cached[1]
