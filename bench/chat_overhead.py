@@ -22,9 +22,10 @@ the active editor) followed by the exact request body that turn sent, replayed t
 ``openai.AsyncOpenAI``; both get the same scripted answer of ``--chunks`` pieces,
 ``--chunk-delay`` seconds apart.
 
-All turns run in one session, as a user's conversation does, so later turns carry more
-history; the report also compares the first and last turns. ``--fresh-sessions`` starts
-a new session before each turn instead, leaving the cost that does not depend on history.
+All turns run in one session, as a user's conversation does, each with a question not
+asked before, so later turns carry more history; the report also compares the first and
+last turns. ``--fresh-sessions`` starts a new session before each turn instead, leaving
+the cost that does not depend on history.
 
     python bench/chat_overhead.py                    # stdlib workspace, about a minute
     python bench/chat_overhead.py --quick            # 50 generated files, seconds (CI)
@@ -54,6 +55,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "server"), str(ROOT)]
 
+from bench.prompts import STDLIB  # noqa: E402
 from lsprotocol import types  # noqa: E402
 from openai import AsyncOpenAI  # noqa: E402
 from pytest_lsp import client_capabilities  # noqa: E402
@@ -78,6 +80,9 @@ PROMPTS = (
     "Explain the role of the markers dict in the encoder.",
     "What changes if I pass check_circular=False?",
 )
+QUESTIONS = PROMPTS + tuple(text for text, _ in STDLIB)
+"""Every turn asks something new (25 questions for the 22 turns of a default run), as a
+user does: nothing is cached from an identical earlier question."""
 CREATE_KEYS = {
     "model",
     "messages",
@@ -307,7 +312,7 @@ async def measure(
             for n in range(config.warmup + config.repetitions):
                 if config.fresh_sessions:
                     await session.command("tandem.newSession", {})
-                args = {"prompt": PROMPTS[n % len(PROMPTS)], "uri": doc}
+                args = {"prompt": QUESTIONS[n % len(QUESTIONS)], "uri": doc}
                 rep = await repetition(session, openai, stub, config, args, arrivals)
                 if n >= config.warmup:
                     keep(samples, *rep)

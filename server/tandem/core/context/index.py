@@ -163,6 +163,7 @@ class WorkspaceIndex:
         self.db_path = db_path
         self.generation = 0
         """Bumped on every change, so callers can cache what they derive from paths."""
+        self._file_count = (-1, 0)
         self._lines: dict[int, list[str]] = {}
         self._lines_lock = threading.Lock()
         db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -332,8 +333,15 @@ class WorkspaceIndex:
         return self._frequencies("file_vocab", query_terms)
 
     def file_count(self) -> int:
-        row = self._reader().execute("SELECT count(*) FROM files WHERE text IS NOT NULL")
-        return int(row.fetchone()[0])
+        """Files with indexed text; counted once per :attr:`generation` (every query
+        needs it, and counting scans the table)."""
+        current = self.generation  # read first: a write during the count bumps it again
+        generation, count = self._file_count
+        if generation != current:
+            row = self._reader().execute("SELECT count(*) FROM files WHERE text IS NOT NULL")
+            count = int(row.fetchone()[0])
+            self._file_count = (current, count)
+        return count
 
     def _frequencies(self, vocab: str, query_terms: Iterable[str]) -> dict[str, int]:
         wanted = list(dict.fromkeys(query_terms))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from tandem.core.context.manifest import Redaction
-from tandem.core.context.planner import Item
+from tandem.core.context.planner import Item, StandIn
 from tandem.core.redact import RedactionMemo
 
 MESSAGE_TOKENS = 4
@@ -97,6 +97,16 @@ class Maker:
         if alternative is None or alternative.tokens >= item.tokens:
             return item
         return replace(item, shrinkable=alternative)
+
+    def smaller_later(self, item: Item, make: Callable[[], Item | None]) -> Item:
+        """``item`` with ``make()`` as its stand-in, made only if the planner asks for
+        it (and then used only if it is really smaller)."""
+
+        def stand_in() -> Item | None:
+            alternative = make()
+            return alternative if alternative and alternative.tokens < item.tokens else None
+
+        return replace(item, shrinkable=StandIn(stand_in))
 
     def truncated(self, text: str, max_tokens: int) -> str | None:
         """A line-boundary prefix of ``text`` within ``max_tokens``, or None if all fits."""

@@ -18,7 +18,8 @@ How the budget is spent:
    order; a section's allowance is its quota plus whatever earlier sections left
    unused (flow-on). Within a section items are taken in order; an item that does not
    fit may be replaced by its smaller alternative (``shrinkable``, itself an item,
-   possibly with a smaller one still); otherwise it is dropped, with the reason
+   possibly with a smaller one still, or a :class:`StandIn` that makes it only when
+   it is first asked for); otherwise it is dropped, with the reason
    ``"over budget"`` when it would not fit even in all the budget left, else
    ``"section quota"``. A section's header counts against it with its first item.
 3. **Flow back.** Budget still unused after the last section goes, in section order,
@@ -34,7 +35,7 @@ The included total (items + headers + reserved) never exceeds the budget.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -55,6 +56,22 @@ OVER_BUDGET = "over budget"
 SECTION_QUOTA = "section quota"
 
 
+class StandIn:
+    """A smaller alternative made on first use, then kept.
+
+    Making one costs token work (cutting text to a token limit), and most requests fit
+    without any item shrinking: the planner asks only for those that do not fit."""
+
+    def __init__(self, make: Callable[[], Item | None]) -> None:
+        self._make: Callable[[], Item | None] | None = make
+        self._item: Item | None = None
+
+    def get(self) -> Item | None:
+        if self._make is not None:
+            self._item, self._make = self._make(), None
+        return self._item
+
+
 @dataclass(frozen=True)
 class Item:
     kind: str
@@ -65,17 +82,16 @@ class Item:
     score: float = 0.0
     meta: dict[str, Any] = field(default_factory=dict)
     droppable: bool = True
-    shrinkable: Item | None = None
+    shrinkable: Item | StandIn | None = None
     """A smaller stand-in, used when this item does not fit."""
 
-    def alternatives(self) -> list[Item]:
-        """This item, then each smaller stand-in in turn."""
-        out: list[Item] = []
+    def alternatives(self) -> Iterator[Item]:
+        """This item, then each smaller stand-in in turn (made as they are reached)."""
         current: Item | None = self
         while current is not None:
-            out.append(current)
-            current = current.shrinkable
-        return out
+            yield current
+            shrinkable = current.shrinkable
+            current = shrinkable.get() if isinstance(shrinkable, StandIn) else shrinkable
 
 
 @dataclass(frozen=True)

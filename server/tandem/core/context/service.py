@@ -15,7 +15,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from tandem.core.context.assemble import Assembled, assemble
 from tandem.core.context.delta import content_hash
@@ -33,6 +32,7 @@ from tandem.core.context.inputs import (
 from tandem.core.context.planner import Budget
 from tandem.core.context.ranking import Signals, rank_context
 from tandem.core.context.sections import sent_hash
+from tandem.core.context.sent import SentRecords
 from tandem.core.context.tokens import TokenCounter, encoding_for_model
 from tandem.core.diffs import parse_unified_diff
 from tandem.core.errors import ContextError
@@ -47,8 +47,6 @@ log = logging.getLogger(__name__)
 CODE_CANDIDATES = 80
 REPLAYED_REQUESTS = 2
 """How many recent user turns are replayed as the whole request they were sent as."""
-REQUEST_KEY = "requestHash"
-"""Manifest key: hash of the final user message as sent (stored as a snapshot)."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +73,8 @@ class ContextService:
         self._settings = settings
         self._token_cache = token_cache
         self._counters: dict[str, TokenCounter] = {}
+        self._sent = SentRecords()
+        self._verdicts: dict[Path, tuple[tuple[object, int], dict[str, bool]]] = {}
 
     def counter(self) -> TokenCounter:
         model = self._settings().model
@@ -157,6 +157,21 @@ class ContextService:
             return False
         return not folder.rules.is_ignored(rel) and not folder.rules.is_secret_path(rel)
 
+    def _allowed_in(self, folder: Folder, rels: set[str]) -> dict[str, bool]:
+        """``_allowed`` for paths of one folder. Verdicts are kept while the folder's
+        rules and files stay as they are (a symlink is judged by where it leads, which
+        costs a ``realpath``), and only where changes on disk are seen."""
+        verdicts: dict[str, bool] = {}
+        if self.tracker.sees_disk(folder):
+            key = (folder.rules, folder.disk_changes)
+            kept = self._verdicts.get(folder.path)
+            if kept is None or kept[0] != key:
+                kept = self._verdicts[folder.path] = (key, {})
+            verdicts = kept[1]
+        for rel in rels - verdicts.keys():
+            verdicts[rel] = self._allowed(folder.path / rel)
+        return {rel: verdicts[rel] for rel in rels}
+
     def _selection(self, focus: Focus) -> Selection | None:
         if focus.path is None or focus.selection is None:
             return None
@@ -225,7 +240,7 @@ class ContextService:
             ranking = rank_context(index, prompt, signals.get(path))
             top = ranking.chunks[:CODE_CANDIDATES]
             records = {r.chunk_id: r for r in index.get_chunks([c.chunk_id for c in top])}
-            allowed = {p: self._allowed(folder.path / p) for p in {c.path for c in top}}
+            allowed = self._allowed_in(folder, {c.path for c in top})
             for ranked in top:
                 record = records.get(ranked.chunk_id)
                 if record is None or not allowed[ranked.path]:
@@ -290,7 +305,7 @@ class ContextService:
         ]
         summary = store.get_summary(session_id)
         after = summary.up_to_seq if summary else 0
-        turns = _turns(store, [m for m in messages if m.seq > after])
+        turns = _turns(store, self._sent, [m for m in messages if m.seq > after])
         sent = store.last_sent_snapshots(session_id)
         return turns, summary.text if summary else None, sent
 
@@ -335,7 +350,7 @@ def _git_line(folder: Folder, ref: str | None) -> str:
     return f"{folder.name}: branch {branch}{since}"
 
 
-def _turns(store: HistoryStore, messages: list[Message]) -> list[HistoryTurn]:
+def _turns(store: HistoryStore, sent: SentRecords, messages: list[Message]) -> list[HistoryTurn]:
     """History as sent. The latest ``REPLAYED_REQUESTS`` user turns replay the whole
     request they were sent as (so files in them can be referred to, or sent as diffs);
     older ones replay the user's words only, which keeps requests from growing with
@@ -351,30 +366,18 @@ def _turns(store: HistoryStore, messages: list[Message]) -> list[HistoryTurn]:
             continue
         content, hashes, bases, carries = m.content, {}, {}, False
         reply = by_turn.get(m.turn_id) if m.role == "user" and m.turn_id else None
-        record = store.get_context(reply.id) if reply is not None else None
+        record = sent.turn(store, reply.id) if reply is not None else None
         if record is not None:
-            hashes = dict(record.snapshots)
-            request = record.manifest.get(REQUEST_KEY)
-            sent = (
-                store.get_snapshot(request)
-                if m.id in replayed and isinstance(request, str)
+            hashes = dict(record.file_hashes)
+            text = (
+                sent.request_text(store, record.request)
+                if m.id in replayed and record.request
                 else None
             )
-            if sent is not None:
-                content, carries = sent, True
-                bases = _diff_bases(record.manifest)
+            if text is not None:
+                content, carries, bases = text, True, dict(record.diff_bases)
         turns.append(HistoryTurn(m.seq, m.role, content, list(hashes), hashes, carries, bases))
     return turns
-
-
-def _diff_bases(manifest: dict[str, Any]) -> dict[str, str]:
-    """Files a turn sent as a diff, and the hash of the version the diff applies to."""
-    items = manifest.get("items", [])
-    return {
-        i["path"]: i["baseHash"]
-        for i in items
-        if isinstance(i, dict) and "baseHash" in i and "path" in i
-    }
 
 
 def request_hash(assembled: Assembled) -> tuple[str, str]:

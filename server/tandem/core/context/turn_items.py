@@ -82,10 +82,16 @@ def _exchange_item(exchange: _Exchange, maker: Maker, current: Mapping[str, str]
         "redactions": redactions,
     }
     item = maker.messages_item("turn", f"turn:{first}", messages, SECTION, **meta)
-    shrunk = [(role, _shrink(content, maker)) for role, content in messages]
-    if shrunk == messages:
-        return item
-    return maker.smaller(item, maker.messages_item("turn", item.key, shrunk, SECTION, **meta))
+
+    def shrunk() -> Item | None:
+        short = [(role, _shrink(content, maker)) for role, content in messages]
+        return (
+            None
+            if short == messages
+            else maker.messages_item("turn", item.key, short, SECTION, **meta)
+        )
+
+    return maker.smaller_later(item, shrunk)
 
 
 def _joined(turns: list[HistoryTurn], redactions: list[Redaction]) -> str:
