@@ -345,6 +345,12 @@ def report(result: dict[str, Any], note: str = "") -> str:
         f"aider-chat {result.get('aider_version') or 'not run'}; failures {errors}; "
         f"load average {result.get('load')}; tokens in {ENCODING}."
     )
+    missing = sum("checkout_error" in r for r in result["tasks"])
+    if missing:
+        lines.append(
+            f"{missing} tasks had no checkout: their repositories must be mirrored under "
+            "--mirrors (one bare git directory each, as the search tool's fetch makes)."
+        )
     if note:
         lines.append(note)
     return "\n".join(lines)

@@ -23,14 +23,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "server"), str(ROOT)]
 
+from bench.chat_overhead import capabilities, wait_indexed  # noqa: E402
 from lsprotocol import types  # noqa: E402
-from pytest_lsp import client_capabilities  # noqa: E402
 from pytest_lsp.client import make_test_lsp_client  # noqa: E402
-from tests.support.lsp import PROFILES, Session, plain, uri  # noqa: E402
+from tests.support.lsp import Session, plain, uri  # noqa: E402
 
 ENCODING = "cl100k_base"
 SETTINGS = {"model": {"encoding": ENCODING}}
-INDEX_TIMEOUT = 900.0
 CODE_SECTIONS = ("code", "buffers")
 FIRST_OVERHEAD = 400
 """Tokens allowed for everything but code and prompt before the first call measures it."""
@@ -64,7 +63,7 @@ async def tandem_server(folder: Path, data_dir: Path) -> AsyncIterator[Session]:
         folders = [types.WorkspaceFolder(uri=uri(folder), name=folder.name)]
         await client.initialize_session(
             types.InitializeParams(
-                capabilities=_capabilities(),
+                capabilities=capabilities(),
                 workspace_folders=folders,
                 root_uri=folders[0].uri,
                 initialization_options={"tandem": SETTINGS},
@@ -83,24 +82,6 @@ async def _stop(client: Any) -> None:
         server = client._server
         if server is not None and server.returncode is None:
             server.kill()
-
-
-def _capabilities() -> types.ClientCapabilities:
-    caps = client_capabilities(PROFILES["vscode"])
-    watched = caps.workspace.did_change_watched_files if caps.workspace else None
-    if watched is not None:
-        watched.dynamic_registration = False
-    return caps
-
-
-async def wait_indexed(session: Session) -> float:
-    """Seconds from now until the folder's index is ready."""
-    started = time.perf_counter()
-    await session.wait_state(
-        lambda st: bool(st["folders"]) and st["folders"][0].get("index") == "ready",
-        timeout=INDEX_TIMEOUT,
-    )
-    return time.perf_counter() - started
 
 
 async def preview(session: Session, label: str, prompt: str, budget: int) -> Preview:

@@ -22,6 +22,7 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
+from tests.support import figures
 from tests.support.gitrepo import make_repo
 from tests.support.lsp import start_tandem, uri
 
@@ -119,12 +120,19 @@ async def test_outside_paths_are_refused_and_never_read(tmp_path, model_stub):
         for label, target in outside_uris(repo, outside).items():
             for name, args in calls(target):
                 message = await refused(s, name, args, "outside the workspace", outside / "pipe")
+                figures.add("Confinement: paths outside the workspace", commands_tried=1)
                 errors.append(message)
                 assert CANARY not in message, (label, name)
         after = await s.command("tandem.chat", {"prompt": "still there?"})
         assert after["status"] == "complete"  # the server was never blocked
     assert "outside the workspace folders; it will not be read" in errors[0]
     sent = json.dumps([r.body for r in model_stub.requests])
+    figures.add(
+        "Confinement: paths outside the workspace",
+        kinds_of_outside_path=len(outside_uris(repo, outside)),
+        refused=len(errors),
+        canaries_in_model_requests=sent.count(CANARY) + sent.count(ENV_CANARY),
+    )
     assert CANARY not in sent and ENV_CANARY not in sent
 
 

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from pygls.exceptions import JsonRpcException
 
 from tandem.lsp import payloads
+from tests.support import figures
 from tests.support.fuzz import BOGUS_URIS, fuzz_settings, huge, json_values, ranges, text
 from tests.support.lsp import plain, start_tandem, uri
 from tests.support.model_stub import ModelStub
@@ -157,9 +158,16 @@ async def assert_healthy(w: World, deleted: bool) -> None:
 
 async def outcome_of(w: World, command: str, args: Any) -> Any:
     try:
-        return await w.call(command, args)
+        outcome = await w.call(command, args)
     except JsonRpcException as error:
-        return error
+        outcome = error
+    figure = "Fuzzing: random arguments to every command"
+    if isinstance(outcome, JsonRpcException):
+        kind = {-32602: "invalid_params", -32803: "refused_for_the_user"}.get(outcome.code)
+        figures.add(figure, requests=1, **{kind or "other_errors": 1})
+    else:
+        figures.add(figure, requests=1, results=1)
+    return outcome
 
 
 async def test_the_table_covers_every_registered_command(world):
@@ -179,6 +187,7 @@ async def test_any_arguments_to_any_command_get_a_proper_answer(world, data):
         if command == "tandem.resetWorkspace" and not isinstance(outcome, JsonRpcException):
             deleted = deleted or outcome["mode"] == "delete"
     await assert_healthy(world, deleted)
+    figures.add("Fuzzing: random arguments to every command", health_checks_passed=1)
 
 
 @pytest.mark.parametrize("command", ["tandem.fileView", "tandem.workspaceState"])
@@ -246,6 +255,7 @@ async def test_malformed_document_sync_leaves_the_server_working(world, data):
     for _ in range(data.draw(st.integers(1, 6), label="notifications")):
         method, params = data.draw(sync_messages(world), label="message")
         notify(world.s.client, method, params)
+        figures.add("Fuzzing: malformed document sync", notifications=1)
     await assert_sync_still_works(world)
     await assert_healthy(world, deleted=False)
 
@@ -273,6 +283,7 @@ def code_action_params(w: World) -> st.SearchStrategy[Any]:
 async def test_code_actions_on_any_range_of_any_document_are_answered(world, data):
     params = data.draw(code_action_params(world), label="params")
     actions = await request(world.s.client, "textDocument/codeAction", params, ANSWER_WITHIN)
+    figures.add("Fuzzing: code actions on any range", requests=1)
     selected = params["range"]["start"] != params["range"]["end"]
     assert len(actions) <= 1 and (not actions or selected)
 

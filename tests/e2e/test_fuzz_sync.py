@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lsprotocol import types
 
+from tests.support import figures
 from tests.support.fuzz import fuzz_settings, text
 from tests.support.lsp import start_tandem, uri
 from tests.support.text_reference import ENCODINGS, positions, reference_edit, reference_index
@@ -72,6 +73,12 @@ async def test_edits_through_the_server_match_the_reference(server, data, initia
             )
         )
     view = await s.command("tandem.fileView", {"uri": doc})
+    figures.add(
+        "Fuzzing: incremental sync through the server",
+        documents=1,
+        edits=sum(len(changes) for changes, _ in batches),
+        **{f"documents_{encoding}": 1},
+    )
     s.client.text_document_did_close(
         types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri=doc))
     )

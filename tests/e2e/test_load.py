@@ -21,6 +21,7 @@ from tandem.cli.headless import TerminalNotifier
 from tandem.core.app import FolderSpec, Tandem
 from tandem.core.context.service import Focus
 from tandem.core.settings import Settings
+from tests.support import figures
 from tests.support.gitrepo import make_repo
 from tests.support.model_stub import ModelStub, SlowStream
 
@@ -29,6 +30,15 @@ from tests.support.model_stub import ModelStub, SlowStream
 async def test_ten_sessions_and_steady_edits_lose_nothing(tmp_path: Path) -> None:
     config = Config.quick()
     results = await run_load(tmp_path, config)
+    answered = sum(len(turns) for turns in results.tally.turns.values())
+    figures.add(
+        "Load (short form in the test suite)",
+        sessions=config.sessions,
+        turns_answered=answered,
+        turns_stored=results.store.stored,
+        errors=len(results.errors) + len(results.store.problems) + len(results.log_errors),
+        edits=sum(len(v) for v in results.edits.values()),
+    )
 
     assert results.errors == []
     assert set(results.tally.turns) == set(results.tally.attempts)

@@ -23,6 +23,7 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
+from tests.support import figures
 from tests.support.gitrepo import git, make_repo
 from tests.support.lsp import start_tandem, uri
 from tests.support.planted_secrets import Secrets, leaks, pem
@@ -185,6 +186,8 @@ async def ask_action(s: Any, doc: str) -> tuple[str, dict[str, Any]]:
 
 def assert_nothing_leaked(text: str, where: str) -> None:
     found = leaks(text, WITHHELD)
+    figures.add("Secrets: planted secrets vs what left the machine", texts_scanned=1,
+                characters_scanned=len(text), leaked_secrets=len(found))  # fmt: skip
     shown = [
         (name, text[max(0, text.find(piece) - 160) : text.find(piece) + 40])
         for name, piece in found
@@ -243,6 +246,12 @@ async def test_no_planted_secret_reaches_the_model(tmp_path, model_stub):
         transcript = await s.command("tandem.getTranscript", {"sessionId": session})
 
     requests = model_stub.requests
+    figures.add(
+        "Secrets: planted secrets vs what left the machine",
+        planted_secrets=len(WITHHELD),
+        kinds_of_secret=len({p.kind for p in WITHHELD}),
+        model_requests_recorded=len(requests),
+    )
     assert len(model_stub.chat_requests()) == 5
     for recorded in requests:
         assert_nothing_leaked(json.dumps(recorded.body), f"request {recorded.path}")

@@ -18,6 +18,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tandem.core import settings as s
+from tests.support import figures
 from tests.support.fuzz import HUGE, fuzz_settings, huge, json_values, scalars
 
 
@@ -130,6 +131,7 @@ def test_the_rules_name_every_setting():
 @example(tree={"model": {"name": HUGE}, HUGE: 1})
 def test_good_values_are_kept_and_bad_ones_defaulted_and_named(tree):
     parsed = s.parse(tree)
+    figures.add("Fuzzing: settings", trees_parsed=1, problems_named=len(parsed.problems))
     defaults = s.Settings()
     for key, ok in RULES.items():
         section, name = key.split(".")
@@ -152,6 +154,7 @@ def test_good_values_are_kept_and_bad_ones_defaulted_and_named(tree):
 @given(raw=json_values)
 def test_any_json_at_all_parses(raw):
     parsed = s.parse(raw)
+    figures.add("Fuzzing: settings", trees_parsed=1, problems_named=len(parsed.problems))
     assert isinstance(parsed.settings, s.Settings)
     if raw is not None and not isinstance(raw, dict):
         assert parsed.settings == s.Settings() and len(parsed.problems) == 1
@@ -165,4 +168,5 @@ def test_any_json_at_all_parses(raw):
 def test_any_layers_merge_and_parse(init, config, folder):
     """The three layers a server merges, whatever the client sends in each."""
     merged = s.merge(s.unwrap_init_options(init), config, folder)
+    figures.add("Fuzzing: settings", layered_settings_merged=1)
     assert isinstance(s.parse(merged).settings, s.Settings)

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from tandem.core.errors import InvalidArguments
 from tandem.core.text import TextBuffer
+from tests.support import figures
 from tests.support.fuzz import fuzz_settings, text
 from tests.support.text_reference import (
     ENCODINGS,
@@ -36,6 +37,8 @@ def assert_same(buffer: TextBuffer, expected: str) -> None:
 def apply_both(buffer: TextBuffer, document: str, start, end, new: str) -> str:
     """Apply one edit to the buffer and the reference; a refused edit changes nothing."""
     expected = reference_edit(document, start, end, new, buffer.encoding)
+    figure = "Fuzzing: incremental edits against the reference model"
+    figures.add(figure, edits=1, refused=expected is None, **{f"edits_{buffer.encoding}": 1})
     if expected is None:
         with pytest.raises(InvalidArguments):
             buffer.apply_change(start, end, new)

@@ -14,6 +14,7 @@ import asyncio
 import gc
 import hashlib
 import logging
+import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,8 @@ from tandem.core.workspace import Folder
 from tandem.infra.scan import read_text
 
 log = logging.getLogger(__name__)
+UNAVAILABLE = "unavailable"
+"""The index state of a folder whose index cannot be opened."""
 BUFFER_MTIME = -1
 BATCH = 200
 
@@ -67,8 +70,14 @@ class IndexManager:
 
     def on_changes(self, changes: FileChanges) -> None:
         folder = changes.folder
+        if self.state.get(folder.path) == UNAVAILABLE:
+            return
         if folder.path not in self.indexes and changes.changed:
-            self._open(folder)
+            try:
+                self._open(folder)
+            except (OSError, sqlite3.Error) as error:
+                self._unavailable(folder, error)
+                return
         pending = self._pending.setdefault(folder.path, _Pending())
         pending.changed.update(changes.changed)
         pending.changed.difference_update(changes.removed)
@@ -97,6 +106,19 @@ class IndexManager:
         self.indexes[folder.path] = WorkspaceIndex(db)
         self.folders[folder.path] = folder
         self.state[folder.path] = "pending"
+
+    def _unavailable(self, folder: Folder, error: Exception) -> None:
+        """No index can be kept (a read-only or full data dir): the folder is still
+        tracked, watched and diffed, and questions get no retrieved code, which the
+        user is told once."""
+        self.state[folder.path] = UNAVAILABLE
+        message = (
+            f"cannot keep the search index of {folder.name} in {self.data_dir}: {error}. "
+            "Questions get no retrieved code from it until Tandem restarts with a writable "
+            "data directory (TANDEM_DATA_DIR)."
+        )
+        log.warning("%s", message)
+        self.notifier.show_message("warning", f"Tandem: {message}")
 
     def _schedule(self, path: Path, delay: float) -> None:
         self.tasks.debounce(f"index {path}", delay, lambda: self._drain(path))
