@@ -94,6 +94,14 @@ FILES = {
         f"    session = '{S.jwt('selection jwt')}'\n"
         "    return amount, session\n"
     ),
+    "integrations.py": (
+        f'HF = "{S.huggingface("integrations.py hf")}"\n'
+        f'DO = "{S.digitalocean("integrations.py do")}"\n'
+        f'DATABRICKS = "{S.databricks("integrations.py databricks")}"\n'
+        "STORAGE = 'DefaultEndpointsProtocol=https;AccountName=acme;AccountKey="
+        f"{S.azure_account_key('integrations.py azure')};EndpointSuffix=core.windows.net'\n\n\n"
+        "def load_config():\n    return {'hf': HF, 'do': DO, 'storage': STORAGE}\n"
+    ),
     "lib.py": "def helper():\n    return 1\n",
     "utils.py": "def util():\n    return 2\n",
 }
@@ -126,6 +134,8 @@ EXPECTED_REDACTIONS = {
     ("keys.py", "private_key"), ("docs/handover.md", "private_key"),
     ("billing.py", "jwt"), ("config/.env.staging", "stripe_key"),
     ("lib.py", "github_token"), ("utils.py", "twilio_key"), ("late.py", "google_api_key"),
+    ("integrations.py", "huggingface_token"), ("integrations.py", "digitalocean_token"),
+    ("integrations.py", "databricks_token"), ("integrations.py", "azure_key"),
     (None, "openai_key"),
 }  # fmt: skip
 

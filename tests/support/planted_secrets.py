@@ -93,6 +93,19 @@ class Secrets:
     def npm(self, name: str) -> str:
         return self.add(name, "npm_token", "np" + "m_" + self.rand(36))
 
+    def huggingface(self, name: str) -> str:
+        return self.add(name, "huggingface_token", "h" + "f_" + self.rand(34, string.ascii_letters))
+
+    def digitalocean(self, name: str) -> str:
+        return self.add(name, "digitalocean_token", "do" + "p_v1_" + self.rand(64, HEX))
+
+    def databricks(self, name: str) -> str:
+        return self.add(name, "databricks_token", "da" + "pi" + self.rand(32, HEX))
+
+    def azure_account_key(self, name: str) -> str:
+        """The key of an Azure storage connection string (86 base64 characters, ``==``)."""
+        return self.add(name, "azure_key", self.rand(86, B64) + "==")
+
     def jwt(self, name: str) -> str:
         header = {"alg": "HS256", "typ": "JWT", "kid": self.rand(10)}
         claims = {"sub": self.rand(12), "iat": 1718000000}
