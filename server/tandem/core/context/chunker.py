@@ -129,7 +129,8 @@ def _enforce_cap(pieces: list[Piece], lines: list[str]) -> list[Piece]:
 
 
 def _chars(piece: Piece, lines: list[str]) -> int:
-    return sum(len(lines[i]) + 1 for i in range(piece.start, piece.end + 1))
+    span = lines[piece.start : piece.end + 1]
+    return sum(map(len, span)) + len(span)
 
 
 def _split_long(piece: Piece, lines: list[str]) -> list[Piece]:

@@ -85,7 +85,9 @@ class Prepared:
 
     update: FileUpdate
     digest: str
-    blob: bytes | None = None
+    text: str | None = None
+    """The file's text to store (compressed by the writer thread: zlib releases the GIL,
+    so it overlaps with the chunking of the next batch)."""
     path_column: str = ""
     chunks: tuple[PreparedChunk, ...] = ()
 
@@ -97,7 +99,7 @@ def prepare(update: FileUpdate, known: dict[str, str]) -> Prepared:
     if known.get(update.path) == digest or text is None or not indexable(text):
         return Prepared(update, digest)
     chunks = tuple(_prepare_chunk(chunk) for chunk in chunk_file(update.path, text))
-    return Prepared(update, digest, _pack(text), " ".join(path_terms(update.path)), chunks)
+    return Prepared(update, digest, text, " ".join(path_terms(update.path)), chunks)
 
 
 def _prepare_chunk(chunk: Chunk) -> PreparedChunk:
@@ -159,7 +161,8 @@ def _write_file_row(conn: sqlite3.Connection, item: Prepared) -> int | None:
         return None
     if row is not None:
         delete_file_rows(conn, row[0], update.path)
-    values = (update.path, update.mtime_ns, update.size, item.digest, item.blob)
+    blob = _pack(item.text) if item.text is not None else None
+    values = (update.path, update.mtime_ns, update.size, item.digest, blob)
     return int(
         conn.execute(
             "INSERT INTO files (path, mtime_ns, size, hash, text) VALUES (?, ?, ?, ?, ?) "

@@ -129,7 +129,21 @@ def applied(db: sqlite3.Connection) -> list[str]:
 
 
 def check_not_newer(db: sqlite3.Connection, path: Path) -> None:
-    """Read-only check: raise ``SchemaTooNew`` for a schema we do not know."""
+    """Read-only check: raise ``SchemaTooNew`` for a schema we do not know.
+
+    Its reads share one snapshot: read one by one, they could straddle another
+    process's migration commit and see its tables without its ``_migrations`` row."""
+    if db.in_transaction:
+        _check_not_newer(db, path)
+        return
+    db.execute("BEGIN")
+    try:
+        _check_not_newer(db, path)
+    finally:
+        db.execute("COMMIT")
+
+
+def _check_not_newer(db: sqlite3.Connection, path: Path) -> None:
     version = db.execute("PRAGMA user_version").fetchone()[0]
     known = {fn.__name__ for fn in MIGRATIONS}
     unknown = [name for name in applied(db) if name not in known]
