@@ -5,7 +5,8 @@ the ``openai`` client's own, configured by ``model.maxRetries``. They happen onl
 before a response arrives, so never after any streamed text was delivered.
 
 Cancelling the task that awaits :meth:`ModelClient.stream_chat` closes the HTTP
-stream at once and lets ``CancelledError`` propagate.
+stream at once and lets ``CancelledError`` propagate. The HTTP traffic runs on the
+client's own event loop and thread (:mod:`tandem.core.model.loop`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from openai.types.chat import (
 
 from tandem.core.model import compat, faults
 from tandem.core.model.endpoint import api_key, base_url, describe_endpoint, key_is_set
+from tandem.core.model.loop import ModelLoop
 from tandem.core.model.stream import ChatResult, Collector, OnDelta, usage_dict
 from tandem.core.settings import ModelSettings
 
@@ -49,6 +51,7 @@ class ModelClient:
         self._openai: AsyncOpenAI | None = None
         self._shape = compat.RequestShape()
         """What this endpoint accepts; adapted when it rejects a part of a request."""
+        self._runner = ModelLoop()
 
     @property
     def model_name(self) -> str:
@@ -59,7 +62,31 @@ class ModelClient:
         return describe_endpoint(self.settings)
 
     async def stream_chat(self, messages: Messages, on_delta: OnDelta) -> ChatResult:
-        """Stream an answer, calling ``on_delta`` with each piece of text in order."""
+        """Stream an answer, calling ``on_delta`` with each piece of text in order.
+
+        The HTTP traffic runs on the model's own loop (:mod:`.loop`); ``on_delta`` is
+        called on the caller's, and every piece reaches it before this returns."""
+        return await self._runner.run(self._stream_chat(messages, self._runner.relay(on_delta)))
+
+    async def complete(self, messages: Messages) -> ChatResult:
+        """The whole answer in one JSON response (no streaming)."""
+        return await self._runner.run(self._complete(messages))
+
+    async def list_models(self) -> list[str]:
+        """Model ids the endpoint serves (``GET /models``)."""
+        return await self._runner.run(self._list_models())
+
+    async def embed(self, texts: list[str], model: str) -> list[list[float]]:
+        """One vector per text, in order (``POST /embeddings``)."""
+        return await self._runner.run(self._embed(texts, model))
+
+    async def close(self) -> None:
+        await self._runner.run(self._close())
+        await self._runner.stop()
+
+    # -- on the model loop -------------------------------------------------------
+
+    async def _stream_chat(self, messages: Messages, on_delta: OnDelta) -> ChatResult:
         call = self._call("chat", self.model_name)
         stream = await self._adapting(call, lambda: self._create_stream(messages))
         collector = Collector(on_delta)
@@ -77,8 +104,7 @@ class ModelClient:
         log.debug("answer from %s: %d characters", call.url, len(collector.text()))
         return collector.result()
 
-    async def complete(self, messages: Messages) -> ChatResult:
-        """The whole answer in one JSON response (no streaming)."""
+    async def _complete(self, messages: Messages) -> ChatResult:
         call = self._call("chat", self.model_name)
         response = await self._adapting(call, lambda: self._create_completion(messages))
         choice = response.choices[0] if response.choices else None
@@ -86,16 +112,14 @@ class ModelClient:
         finish = choice.finish_reason if choice else None
         return ChatResult(text, usage_dict(response.usage), finish, response.model)
 
-    async def list_models(self) -> list[str]:
-        """Model ids the endpoint serves (``GET /models``)."""
+    async def _list_models(self) -> list[str]:
         call = self._call("models", self.model_name)
         try:
             return [model.id async for model in self._client().models.list()]
         except openai.OpenAIError as error:
             raise faults.from_openai(error, call) from error
 
-    async def embed(self, texts: list[str], model: str) -> list[list[float]]:
-        """One vector per text, in order (``POST /embeddings``)."""
+    async def _embed(self, texts: list[str], model: str) -> list[list[float]]:
         if not texts:
             return []
         call = self._call("embeddings", model)
@@ -107,7 +131,7 @@ class ModelClient:
             raise faults.from_openai(error, call) from error
         return [list(item.embedding) for item in sorted(response.data, key=lambda d: d.index)]
 
-    async def close(self) -> None:
+    async def _close(self) -> None:
         if self._openai is not None:
             client, self._openai = self._openai, None
             await client.close()
