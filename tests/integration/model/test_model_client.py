@@ -367,3 +367,33 @@ async def test_an_unknown_embedding_model_names_the_setting(model_stub: ModelStu
     error = await failure(client, client.embed(["x"], "nomic-embed"))
     assert error.code == "not_found" and "'nomic-embed'" in str(error)
     assert "embedding model" in str(error)
+
+
+async def test_closing_the_client_mid_stream_ends_the_stream(model_stub: ModelStub) -> None:
+    """A settings change replaces the client while an answer streams: that answer
+    must end (with an error or as cancelled), never wait forever on a stopped loop."""
+    model_stub.script(SlowStream(chunks=["tick "] * 200, delay=0.05))
+    client = client_for(model_stub)
+    first = asyncio.Event()
+    task = asyncio.create_task(client.stream_chat(QUESTION, lambda _d: first.set()))
+    await asyncio.wait_for(first.wait(), timeout=5)
+    await asyncio.wait_for(client.close(), timeout=10)
+    with pytest.raises((ModelError, asyncio.CancelledError)):
+        await asyncio.wait_for(task, timeout=5)
+    assert await asyncio.to_thread(model_stub.wait_disconnected, 1.0) is not None
+
+
+async def test_deltas_reach_the_callers_loop_in_order_before_the_result(
+    model_stub: ModelStub,
+) -> None:
+    model_stub.script(Reply(chunks=[f"{n} " for n in range(100)]))
+    client = client_for(model_stub)
+    loop, seen = asyncio.get_running_loop(), []
+
+    def on_delta(delta: str) -> None:
+        assert asyncio.get_running_loop() is loop  # called on the caller's loop
+        seen.append(delta)
+
+    result = await client.stream_chat(QUESTION, on_delta)
+    await client.close()
+    assert "".join(seen) == result.text == "".join(f"{n} " for n in range(100))

@@ -15,6 +15,7 @@ caller's loop in order; a coroutine function is awaited there before the next pi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
@@ -55,13 +56,24 @@ class ModelLoop:
         return scheduled
 
     async def stop(self) -> None:
-        """Stop the loop and its thread (what runs on it should be finished first)."""
+        """Cancel what still runs on the loop (its callers see ``CancelledError``, so a
+        turn streaming through a client being replaced still ends), then stop it."""
         if self._loop.is_closed():
             return
+        with contextlib.suppress(RuntimeError):  # stopped meanwhile
+            await self.run(_cancel_the_rest())
         self._loop.call_soon_threadsafe(self._loop.stop)
         await asyncio.to_thread(self._thread.join, JOIN_SECONDS)
         if not self._thread.is_alive():
             self._loop.close()
+
+
+async def _cancel_the_rest() -> None:
+    current = asyncio.current_task()
+    others = [task for task in asyncio.all_tasks() if task is not current]
+    for task in others:
+        task.cancel()
+    await asyncio.wait(others, timeout=JOIN_SECONDS) if others else None
 
 
 _RUNNING: set[asyncio.Future[None]] = set()
