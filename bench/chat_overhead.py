@@ -187,11 +187,26 @@ async def tandem_server(
 
     for method in ("tandem/chatStatus", "tandem/indexStatus"):
         client.feature(method)(lambda _: None)
+    await launch(client, data_dir)
+    await initialize(client, folder, settings)
+    try:
+        yield Session(client, data_dir)
+    finally:
+        await client.shutdown_session()
+
+
+async def launch(client: Any, data_dir: Path) -> None:
+    """``python -m tandem serve`` over stdio for ``client``, at its default log level,
+    with its data (and ``server.log``) in ``data_dir``."""
     data_dir.mkdir(parents=True, exist_ok=True)
     path = os.pathsep.join(p for p in (str(ROOT / "server"), os.environ.get("PYTHONPATH")) if p)
     env = {**os.environ, "TANDEM_DATA_DIR": str(data_dir), "PYTHONPATH": path}
     log = str(data_dir / "server.log")
     await client.start_io(sys.executable, "-m", "tandem", "serve", "--log-file", log, env=env)
+
+
+async def initialize(client: Any, folder: Path, settings: dict[str, Any]) -> None:
+    """``initialize`` on the one folder, with ``settings`` as the editor's."""
     folders = [types.WorkspaceFolder(uri=uri(folder), name=folder.name)]
     await client.initialize_session(
         types.InitializeParams(
@@ -201,10 +216,6 @@ async def tandem_server(
             initialization_options={"tandem": settings},
         )
     )
-    try:
-        yield Session(client, data_dir)
-    finally:
-        await client.shutdown_session()
 
 
 def capabilities() -> types.ClientCapabilities:

@@ -32,7 +32,6 @@ import argparse
 import asyncio
 import json
 import logging
-import os
 import random
 import shutil
 import sys
@@ -48,7 +47,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "server"), str(ROOT)]
 
-from bench.chat_overhead import capabilities, commit, machine, wait_indexed  # noqa: E402
+from bench.chat_overhead import commit, initialize, launch, machine, wait_indexed  # noqa: E402
 from bench.load_checks import (  # noqa: E402
     Memory,
     StoreCheck,
@@ -63,7 +62,7 @@ from bench.typing_bench import document  # noqa: E402
 from lsprotocol import types  # noqa: E402
 from pygls.exceptions import JsonRpcException  # noqa: E402
 from pytest_lsp.client import make_test_lsp_client  # noqa: E402
-from tests.support.lsp import Session, plain, uri  # noqa: E402
+from tests.support.lsp import Session, plain  # noqa: E402
 
 PACKAGES = ("json", "email", "asyncio", "importlib", "http", "urllib", "logging", "concurrent")
 """Stdlib packages copied after the top-level modules, until the file count is reached."""
@@ -194,19 +193,8 @@ async def tandem_server(
 
     for method in ("tandem/chatStatus", "tandem/indexStatus"):
         client.feature(method)(lambda _: None)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path = os.pathsep.join(p for p in (str(ROOT / "server"), os.environ.get("PYTHONPATH")) if p)
-    env = {**os.environ, "TANDEM_DATA_DIR": str(data_dir), "PYTHONPATH": path}
-    log = str(data_dir / "server.log")
-    await client.start_io(sys.executable, "-m", "tandem", "serve", "--log-file", log, env=env)
-    folders = [types.WorkspaceFolder(uri=uri(folder), name=folder.name)]
-    params = types.InitializeParams(
-        capabilities=capabilities(),
-        workspace_folders=folders,
-        root_uri=folders[0].uri,
-        initialization_options={"tandem": settings},
-    )
-    await client.initialize_session(params)
+    await launch(client, data_dir)
+    await initialize(client, folder, settings)
     assert client._server is not None
     try:
         yield Session(client, data_dir), client._server.pid

@@ -10,7 +10,6 @@ Tokens are counted in ``cl100k_base`` (``model.encoding``), as aider counts for 
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 import time
 from collections import defaultdict
@@ -23,10 +22,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "server"), str(ROOT)]
 
-from bench.chat_overhead import capabilities, wait_indexed  # noqa: E402
-from lsprotocol import types  # noqa: E402
+from bench.chat_overhead import initialize, launch, wait_indexed  # noqa: E402
 from pytest_lsp.client import make_test_lsp_client  # noqa: E402
-from tests.support.lsp import Session, plain, uri  # noqa: E402
+from tests.support.lsp import Session, plain  # noqa: E402
 
 ENCODING = "cl100k_base"
 SETTINGS = {"model": {"encoding": ENCODING}}
@@ -54,21 +52,9 @@ async def tandem_server(folder: Path, data_dir: Path) -> AsyncIterator[Session]:
     client._configuration[""]["tandem"] = SETTINGS
     for method in ("tandem/chatStatus", "tandem/chatDelta", "tandem/indexStatus"):
         client.feature(method)(lambda _: None)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path = os.pathsep.join(p for p in (str(ROOT / "server"), os.environ.get("PYTHONPATH")) if p)
-    env = {**os.environ, "TANDEM_DATA_DIR": str(data_dir), "PYTHONPATH": path}
-    log = str(data_dir / "server.log")
-    await client.start_io(sys.executable, "-m", "tandem", "serve", "--log-file", log, env=env)
+    await launch(client, data_dir)
     try:
-        folders = [types.WorkspaceFolder(uri=uri(folder), name=folder.name)]
-        await client.initialize_session(
-            types.InitializeParams(
-                capabilities=capabilities(),
-                workspace_folders=folders,
-                root_uri=folders[0].uri,
-                initialization_options={"tandem": SETTINGS},
-            )
-        )
+        await initialize(client, folder, SETTINGS)
         yield Session(client, data_dir)
     finally:
         await _stop(client)
