@@ -25,9 +25,9 @@ MAKE_TOKEN = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
 
 SWITCH_INTERVAL = 0.0005
 """Seconds a thread holds the GIL before one waiting for it may take it (Python's
-default is 5 ms). Context assembly runs on a worker thread; every keystroke and every
-streamed piece of an answer is handled by the event loop thread, which would otherwise
-wait up to 5 ms at each hand-over while a turn is being assembled."""
+default is 5 ms). Context assembly runs on worker threads and the model's streams on a
+thread of their own; every keystroke is handled by the event loop thread, which would
+otherwise wait up to 5 ms at each hand-over while the others work."""
 
 
 class Refused(Exception):

@@ -97,6 +97,7 @@ class IndexManager:
     def drop_folder(self, path: Path) -> None:
         index = self.indexes.pop(path, None)
         self.folders.pop(path, None)
+        self.state.pop(path, None)  # added again, the folder's index is tried afresh
         if index is not None:
             index.close()
 

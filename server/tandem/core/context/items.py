@@ -94,22 +94,20 @@ class Maker:
 
     def smaller(self, item: Item, alternative: Item | None) -> Item:
         """``item`` with ``alternative`` as its stand-in, if that is really smaller."""
-        if alternative is None or alternative.tokens >= item.tokens:
-            return item
-        return replace(item, shrinkable=alternative)
+        kept = _if_smaller(item, alternative)
+        return item if kept is None else replace(item, shrinkable=kept)
 
     def smaller_later(self, item: Item, make: Callable[[], Item | None]) -> Item:
         """``item`` with ``make()`` as its stand-in, made only if the planner asks for
         it (and then used only if it is really smaller)."""
-
-        def stand_in() -> Item | None:
-            alternative = make()
-            return alternative if alternative and alternative.tokens < item.tokens else None
-
-        return replace(item, shrinkable=StandIn(stand_in))
+        return replace(item, shrinkable=StandIn(lambda: _if_smaller(item, make())))
 
     def truncated(self, text: str, max_tokens: int) -> str | None:
         """A line-boundary prefix of ``text`` within ``max_tokens``, or None if all fits."""
         if self.counter.count(text) <= max_tokens:
             return None
         return self.counter.truncate(text, max_tokens, at_line=True)
+
+
+def _if_smaller(item: Item, alternative: Item | None) -> Item | None:
+    return alternative if alternative is not None and alternative.tokens < item.tokens else None

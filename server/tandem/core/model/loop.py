@@ -73,7 +73,8 @@ async def _cancel_the_rest() -> None:
     others = [task for task in asyncio.all_tasks() if task is not current]
     for task in others:
         task.cancel()
-    await asyncio.wait(others, timeout=JOIN_SECONDS) if others else None
+    if others:
+        await asyncio.wait(others, timeout=JOIN_SECONDS)
 
 
 _RUNNING: set[asyncio.Future[None]] = set()
