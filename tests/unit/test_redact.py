@@ -12,7 +12,8 @@ import string
 
 import pytest
 
-from tandem.core.redact import Finding, Redacted, RedactionMemo, entropy, looks_random, redact
+from tandem.core.redact import Finding, Redacted, entropy, looks_random, redact
+from tandem.core.redact_memo import RedactionMemo
 
 ALNUM = string.ascii_letters + string.digits
 UPPER = string.ascii_uppercase

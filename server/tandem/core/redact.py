@@ -29,11 +29,9 @@ costs one ``str.lower()`` and a few substring scans.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
-import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -242,7 +240,7 @@ _PASSWORD_NAME = re.compile(r"pass|pwd", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
-class _Span:
+class Span:
     start: int
     end: int
     kind: str
@@ -253,49 +251,26 @@ def redact(text: str) -> Redacted:
     """``text`` with secret values replaced by ``[REDACTED:<kind>]``, and what was found."""
     if not text:
         return Redacted(text, [])
-    spans = _without_overlaps(_find(text))
+    return apply(text, find_spans(text))
+
+
+def find_spans(text: str) -> list[Span]:
+    """Every rule's matches in ``text``, overlaps not yet resolved."""
+    return _find(text)
+
+
+def apply(text: str, spans: list[Span]) -> Redacted:
+    """``text`` with ``spans`` (overlapping ones resolved first) replaced."""
+    spans = _without_overlaps(spans)
     if not spans:
         return Redacted(text, [])
     return Redacted(_replace(text, spans), _findings(text, spans))
 
 
-class RedactionMemo:
-    """Recent :func:`redact` results by content, up to ``max_chars`` of text.
-
-    A conversation redacts the same things for every request (the chunks a question
-    keeps finding, the replayed earlier requests); redaction is a pure function of the
-    text, so its result is kept and looked up by a hash of the text."""
-
-    def __init__(self, max_chars: int = 4_000_000) -> None:
-        self.max_chars = max_chars
-        self._results: OrderedDict[bytes, tuple[Redacted, int]] = OrderedDict()
-        self._chars = 0
-        self._lock = threading.Lock()
-
-    def redact(self, text: str) -> Redacted:
-        if len(text) > self.max_chars // 4:
-            return redact(text)
-        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-        with self._lock:
-            found = self._results.get(key)
-            if found is not None:
-                self._results.move_to_end(key)
-                return found[0]
-        result = redact(text)
-        with self._lock:
-            if key not in self._results:
-                self._results[key] = (result, len(text))
-                self._chars += len(text)
-            while self._chars > self.max_chars:
-                _, (_, size) = self._results.popitem(last=False)
-                self._chars -= size
-        return result
-
-
-def _find(text: str) -> list[_Span]:
+def _find(text: str) -> list[Span]:
     lower = text.lower()
     same_length = len(lower) == len(text)
-    spans: list[_Span] = []
+    spans: list[Span] = []
     for order, rule in enumerate(RULES):
         if rule.hints and not any(hint in lower for hint in rule.hints):
             continue
@@ -309,7 +284,7 @@ def _find(text: str) -> list[_Span]:
     return spans
 
 
-def _secret_span(text: str, match: re.Match[str], rule: _Rule, order: int) -> _Span | None:
+def _secret_span(text: str, match: re.Match[str], rule: _Rule, order: int) -> Span | None:
     if rule.bounded and match.start() > 0 and _is_word_char(text[match.start() - 1]):
         return None
     group = next((name for name, v in match.groupdict().items() if v is not None), None)
@@ -321,7 +296,7 @@ def _secret_span(text: str, match: re.Match[str], rule: _Rule, order: int) -> _S
         kind = "password"
     elif kind == "url_credentials" and _scheme_before(text, match.start()) in DATABASE_SCHEMES:
         kind = "database_url"
-    return _Span(start, end, kind, order)
+    return Span(start, end, kind, order)
 
 
 def _is_word_char(char: str) -> bool:
@@ -336,10 +311,10 @@ def _scheme_before(text: str, position: int) -> str:
     return found.group(0).lower() if found else ""
 
 
-def _without_overlaps(spans: list[_Span]) -> list[_Span]:
+def _without_overlaps(spans: list[Span]) -> list[Span]:
     """Earliest start first; on the same start the longer span, then the earlier rule."""
     spans.sort(key=lambda s: (s.start, -(s.end - s.start), s.order))
-    kept: list[_Span] = []
+    kept: list[Span] = []
     for span in spans:
         if kept and span.start < kept[-1].end:
             continue
@@ -347,7 +322,7 @@ def _without_overlaps(spans: list[_Span]) -> list[_Span]:
     return kept
 
 
-def _replace(text: str, spans: list[_Span]) -> str:
+def _replace(text: str, spans: list[Span]) -> str:
     out: list[str] = []
     cursor = 0
     for span in spans:
@@ -360,7 +335,7 @@ def _replace(text: str, spans: list[_Span]) -> str:
     return "".join(out)
 
 
-def _findings(text: str, spans: list[_Span]) -> list[Finding]:
+def _findings(text: str, spans: list[Span]) -> list[Finding]:
     findings = []
     line, cursor = 1, 0
     for span in spans:

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from tandem.core.context.manifest import Redaction
 from tandem.core.context.planner import Item, StandIn
-from tandem.core.redact import RedactionMemo
+from tandem.core.redact_memo import RedactionMemo
 
 MESSAGE_TOKENS = 4
 """Per chat message: OpenAI's documented framing (3 tokens) plus the role name (1)."""
