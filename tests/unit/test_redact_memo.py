@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import json
+from itertools import pairwise
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -36,7 +37,7 @@ def test_a_large_text_is_cut_into_blocks_at_blank_lines() -> None:
     assert len(text) >= PIECEWISE_MIN
     cuts = blocks(text)
     assert cuts[0][0] == 0 and cuts[-1][1] == len(text)
-    assert all(a[1] == b[0] for a, b in zip(cuts, cuts[1:], strict=False))
+    assert all(a[1] == b[0] for a, b in pairwise(cuts))
     assert all(end - start >= BLOCK // 2 for start, end in cuts)
     assert all(text[end - 1 : end + 1] == "\n\n" for _, end in cuts[:-1])
 

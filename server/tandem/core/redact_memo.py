@@ -27,6 +27,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
+from itertools import pairwise
 
 from tandem.core.redact import Redacted, Span, apply, find_spans, redact
 
@@ -129,7 +130,7 @@ def blocks(text: str) -> list[tuple[int, int]]:
             break
         cuts.append(cut + 1)
     cuts.append(len(text))
-    return list(zip(cuts, cuts[1:], strict=False))
+    return list(pairwise(cuts))
 
 
 def _scan_window(window_text: str, start: int, end: int, at_text_end: bool) -> _Window:
