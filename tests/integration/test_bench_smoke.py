@@ -1,4 +1,4 @@
-"""The chat latency benchmark runs end to end in its quick mode (numbers not judged)."""
+"""The benchmarks run end to end in their quick modes (numbers not judged)."""
 
 from __future__ import annotations
 
@@ -55,3 +55,23 @@ def test_bench_suite_quick_writes_the_table_and_json(tmp_path):
     assert quick["files"] == 300
     assert quick["warm"][0]["files_read"] == 0, "a warm restart read unchanged files"
     assert quick["warm"][0]["churn_files_consistent"] == [20]
+
+
+def test_buffer_cost_quick_writes_both_sides_of_each_row(tmp_path):
+    out_file = tmp_path / "buffer.json"
+    run = subprocess.run(
+        [sys.executable, "bench/buffer_cost.py", "--quick", "--json", str(out_file)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    rows = json.loads(out_file.read_text())
+    assert [(r["what"], r["how"]) for r in rows] == [
+        ("redaction", "whole text"),
+        ("redaction", "block by block"),
+        ("token count", "blank-line pieces"),
+        ("token count", "pieces + line cuts"),
+    ]
+    assert all(r["p50_ms"] > 0 for r in rows)
