@@ -10,16 +10,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_chat_overhead_quick_prints_the_table(tmp_path):
-    out_file = tmp_path / "results.json"
+def run_bench(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """``python ARGS`` from the project's root; fails the test on a non-zero exit."""
     run = subprocess.run(
-        [sys.executable, "bench/chat_overhead.py", "--quick", "--json", str(out_file)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
+        [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
     )
     assert run.returncode == 0, run.stderr
+    return run
+
+
+def test_chat_overhead_quick_prints_the_table(tmp_path):
+    out_file = tmp_path / "results.json"
+    run = run_bench("bench/chat_overhead.py", "--quick", "--json", str(out_file))
     assert "| request sent → first byte at the stub |" in run.stdout
     assert "| chunk written at the stub → at the client |" in run.stdout
     results = json.loads(out_file.read_text())
@@ -30,14 +32,7 @@ def test_chat_overhead_quick_prints_the_table(tmp_path):
 
 def test_bench_suite_quick_writes_the_table_and_json(tmp_path):
     out_file = tmp_path / "latest.md"
-    run = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--skip-chat", "--out", str(out_file)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert run.returncode == 0, run.stderr
+    run_bench("-m", "bench", "--quick", "--skip-chat", "--out", str(out_file), timeout=180)
     table = out_file.read_text()
     for benchmark in (
         "1 typing",
@@ -59,14 +54,7 @@ def test_bench_suite_quick_writes_the_table_and_json(tmp_path):
 
 def test_buffer_cost_quick_writes_both_sides_of_each_row(tmp_path):
     out_file = tmp_path / "buffer.json"
-    run = subprocess.run(
-        [sys.executable, "bench/buffer_cost.py", "--quick", "--json", str(out_file)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert run.returncode == 0, run.stderr
+    run_bench("bench/buffer_cost.py", "--quick", "--json", str(out_file))
     rows = json.loads(out_file.read_text())
     assert [(r["what"], r["how"]) for r in rows] == [
         ("redaction", "whole text"),

@@ -146,6 +146,8 @@ def _literal(value: str) -> bool:
     return not is_placeholder(value) and not _is_code_like(value)
 
 
+KEY_BLOCK_START = "-----BEGIN "
+"""How every private-key rule's match starts (case and all)."""
 _KEY = r"(?:[A-Z0-9 ]{0,40})PRIVATE KEY(?: BLOCK)?-----"
 _NAMES = (
     r"(?:password|passwd|passphrase|pwd|secret|token|api[_\-]?key|access[_\-]?key|"
@@ -175,10 +177,10 @@ def _rule(
 
 
 RULES: tuple[_Rule, ...] = (
-    _rule("private_key", r"-----BEGIN " + _KEY + r"(?P<secret>.*?)-----END " + _KEY,
+    _rule("private_key", KEY_BLOCK_START + _KEY + r"(?P<secret>.*?)-----END " + _KEY,
           "private", bounded=False, flags=re.DOTALL),
     _rule("private_key",
-          r"-----BEGIN " + _KEY + r"(?P<secret>(?:(?:\\n|\s)+[A-Za-z0-9+/=]{16,})+)",
+          KEY_BLOCK_START + _KEY + r"(?P<secret>(?:(?:\\n|\s)+[A-Za-z0-9+/=]{16,})+)",
           "private", bounded=False),
     _rule("aws_access_key_id", r"(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\b",
           "akia asia abia acca a3t"),
@@ -254,11 +256,6 @@ def redact(text: str) -> Redacted:
     return apply(text, find_spans(text))
 
 
-def find_spans(text: str) -> list[Span]:
-    """Every rule's matches in ``text``, overlaps not yet resolved."""
-    return _find(text)
-
-
 def apply(text: str, spans: list[Span]) -> Redacted:
     """``text`` with ``spans`` (overlapping ones resolved first) replaced."""
     spans = _without_overlaps(spans)
@@ -267,7 +264,8 @@ def apply(text: str, spans: list[Span]) -> Redacted:
     return Redacted(_replace(text, spans), _findings(text, spans))
 
 
-def _find(text: str) -> list[Span]:
+def find_spans(text: str) -> list[Span]:
+    """Every rule's matches in ``text``, overlaps not yet resolved."""
     lower = text.lower()
     same_length = len(lower) == len(text)
     spans: list[Span] = []

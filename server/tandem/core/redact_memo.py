@@ -29,7 +29,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from itertools import pairwise
 
-from tandem.core.redact import Redacted, Span, apply, find_spans, redact
+from tandem.core.redact import KEY_BLOCK_START, Redacted, Span, apply, find_spans, redact
 
 PIECEWISE_MIN = 65_536
 """Texts at least this long are redacted a block at a time."""
@@ -41,7 +41,6 @@ MARGIN = 2_048
 """How far a window reaches past its block on either side."""
 EDGE = 1_024
 """A finding ending this close to its window's far edge may be cut short by it."""
-KEY_BLOCK = "-----begin"
 
 
 @dataclass(frozen=True)
@@ -135,7 +134,7 @@ def blocks(text: str) -> list[tuple[int, int]]:
 
 def _scan_window(window_text: str, start: int, end: int, at_text_end: bool) -> _Window:
     """The findings that start in the block ``[start, end)`` of a window."""
-    if KEY_BLOCK in window_text.lower():
+    if KEY_BLOCK_START in window_text:
         return _Window((), whole=True)
     near_edge = len(window_text) - EDGE
     kept = []

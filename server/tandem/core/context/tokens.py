@@ -177,7 +177,7 @@ HEAD_SLACK_TOKENS = 8
 PIECE_BREAK = re.compile(r"\n\n(?=[^\s/])")
 """Where a text can be cut without changing its tokens: after a blank line, before a
 character that is neither whitespace nor ``/`` (o200k keeps punctuation, line breaks
-and slashes together: ``/\n\n/`` is one token). The pre-tokenizers of cl100k and o200k end a run
+and slashes together: ``/\\n\\n/`` is one token). The pre-tokenizers of cl100k and o200k end a run
 of newlines there and start afresh, and no token crosses a pre-token boundary, so
 the tokens of a text are its pieces' tokens, in order (a test checks this on real code
 for every encoding here). Every rendered block ends with a blank line and starts with
