@@ -169,7 +169,13 @@ def open_as_named(s: Any, doc_uri: str, text: str) -> None:
 
 
 async def ready(s: Any) -> None:
-    await s.wait_state(lambda st: st["folders"] and st["folders"][0].get("index") == "ready")
+    """Indexed, and the session's git baseline taken (a commit made before it would be
+    part of the baseline, not a change since the session began)."""
+    await s.wait_state(
+        lambda st: st["folders"]
+        and st["folders"][0].get("index") == "ready"
+        and st["folders"][0].get("baseline")
+    )
 
 
 def selection(start: tuple[int, int], end: tuple[int, int]) -> dict[str, Any]:
