@@ -164,7 +164,9 @@ def test_a_long_text_reuses_the_counts_of_its_pieces(cache_dir: Path) -> None:
         counter.count(block)
     before = counter.cached_entries
     assert counter.count("".join(blocks)) == sum(counter.count(b) for b in blocks)
-    assert counter.cached_entries == before
+    assert counter.cached_entries == before + 1  # the whole text; no piece is new
+    assert counter.count("".join(blocks)) == sum(counter.count(b) for b in blocks)
+    assert counter.cached_entries == before + 1
 
 
 @pytest.mark.parametrize("limit", [0, 1, 2, 5, 17, 100])

@@ -217,15 +217,21 @@ def _parts(text: str, start: int, end: int, split_above: int) -> Iterator[str]:
     yield text[start:end]
 
 
+def _key(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
 class TokenCounter:
     """Counts tokens of one encoding, exactly.
 
     A text is counted as the sum of its :func:`pieces`, and each piece's count is kept
     by content hash (a bounded LRU): the blocks a request is made of, the request
     itself and its replay in the next turn's history share their pieces, so each is
-    encoded once."""
+    encoded once. A whole text's count is kept the same way (a count is a count,
+    whatever the text is a piece of): a block or history message counted again in
+    the next turn costs one hash, not a split and a lookup per piece."""
 
-    def __init__(self, encoding_name: str, cache_dir: Path, cache_size: int = 32768) -> None:
+    def __init__(self, encoding_name: str, cache_dir: Path, cache_size: int = 65536) -> None:
         self.encoding_name = encoding_name
         self._encoder, self.backend = load_encoder(encoding_name, cache_dir)
         self._cache: OrderedDict[bytes, int] = OrderedDict()
@@ -240,23 +246,43 @@ class TokenCounter:
         return self._encoder.decode_bytes(tokens).decode("utf-8", errors="ignore")
 
     def count(self, text: str) -> int:
-        return sum(self._count_piece(piece) for piece in pieces(text)) if text else 0
+        if not text:
+            return 0
+        key = _key(text)
+        cached = self._cached(key)
+        if cached is not None:
+            return cached
+        parts = list(pieces(text))
+        if len(parts) == 1:
+            tokens = len(self._encoder.encode_ordinary(text))
+        else:
+            tokens = sum(self._count_piece(piece) for piece in parts)
+        self._keep(key, tokens)
+        return tokens
 
     def _count_piece(self, text: str) -> int:
         if not text:
             return 0
-        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        key = _key(text)
+        cached = self._cached(key)
+        if cached is not None:
+            return cached
+        tokens = len(self._encoder.encode_ordinary(text))
+        self._keep(key, tokens)
+        return tokens
+
+    def _cached(self, key: bytes) -> int | None:
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
-                return cached
-        tokens = len(self._encoder.encode_ordinary(text))
+            return cached
+
+    def _keep(self, key: bytes, tokens: int) -> None:
         with self._lock:
             self._cache[key] = tokens
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
-        return tokens
 
     def _head_tokens(self, text: str, max_tokens: int) -> list[int]:
         """Tokens of a prefix of ``text`` holding more than ``max_tokens`` tokens (all of
