@@ -172,9 +172,11 @@ async def ready(s: Any) -> None:
     """Indexed, and the session's git baseline taken (a commit made before it would be
     part of the baseline, not a change since the session began)."""
     await s.wait_state(
-        lambda st: st["folders"]
-        and st["folders"][0].get("index") == "ready"
-        and st["folders"][0].get("baseline")
+        lambda st: (
+            st["folders"]
+            and st["folders"][0].get("index") == "ready"
+            and st["folders"][0].get("baseline")
+        )
     )
 
 
