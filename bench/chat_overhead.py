@@ -201,8 +201,8 @@ async def launch(client: Any, data_dir: Path) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     path = os.pathsep.join(p for p in (str(ROOT / "server"), os.environ.get("PYTHONPATH")) if p)
     env = {**os.environ, "TANDEM_DATA_DIR": str(data_dir), "PYTHONPATH": path}
-    log = "/tmp/chatprof.log"
-    await client.start_io(sys.executable, "-m", "tandem", "serve", "-v", "--log-file", log, env=env)
+    log = str(data_dir / "server.log")
+    await client.start_io(sys.executable, "-m", "tandem", "serve", "--log-file", log, env=env)
 
 
 async def initialize(client: Any, folder: Path, settings: dict[str, Any]) -> None:
