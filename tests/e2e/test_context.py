@@ -173,3 +173,26 @@ async def test_the_diff_follows_the_disk_while_nothing_else_changes(tmp_path, mo
         (repo / "lib.py").write_text(LIB.replace("open(path)", "open(path, 'rt')"))
         body = await diff_shows("+    return open(path, 'rt').read()")
         assert "open(path, 'rb')" not in body
+
+
+async def test_a_large_first_index_on_worker_processes_keeps_the_protocol_clean(
+    tmp_path, model_stub
+):
+    """Above ``PARALLEL_FROM`` files the first index is prepared by spawned workers;
+    the server's stdout is the protocol stream, and it must stay clean."""
+    from tandem.core.context.index_prepare import PARALLEL_FROM
+
+    files = {
+        f"pkg/module_{n}.py": f"def handler_{n}(request):\n    return request.body * {n}\n"
+        for n in range(PARALLEL_FROM + 50)
+    }
+    files["pkg/special.py"] = "def reconcile_ledger_entries(book):\n    return book.balance\n"
+    repo = make_repo(tmp_path / "repo", files)
+    async with start_tandem([repo], tmp_path / "data", settings=settings_for(model_stub)) as s:
+        await ready(s)
+        state = await s.command("tandem.workspaceState", {})
+        assert state["folders"][0]["trackedFiles"] == len(files)
+        preview = await s.command(
+            "tandem.previewContext", {"prompt": "how are ledger entries reconciled?"}
+        )
+        assert "def reconcile_ledger_entries" in text_of(preview)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from tandem.core.context.index import FileUpdate, WorkspaceIndex
+from tandem.core.context.index_prepare import workers_for
 from tandem.core.tasks import TaskOwner
 from tandem.core.tracker import FileChanges
 from tandem.core.workspace import Folder
@@ -183,7 +184,8 @@ class IndexManager:
                 continue
             if known is None or (known.mtime_ns, known.size) != (stat.mtime_ns, stat.size):
                 todo.append((rel, stat))
-        updated = index.update_files(self._read(folder, todo, report)) if todo else 0
+        workers = workers_for(len(todo))
+        updated = index.update_files(self._read(folder, todo, report), workers) if todo else 0
         for rel, text in pending.buffers.items():
             updated += index.update_file(rel, text, BUFFER_MTIME, len(text))
         return len(todo), updated

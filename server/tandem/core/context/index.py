@@ -41,11 +41,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tandem.core.context.chunker import split_lines
+from tandem.core.context.index_prepare import prepared_batches
 from tandem.core.context.index_write import (
     MAX_INDEX_BYTES,
     FileUpdate,
     Prepared,
-    batches,
     content_hash,
     delete_file_rows,
     indexable,
@@ -261,19 +261,19 @@ class WorkspaceIndex:
         prepared = prepare(FileUpdate(path, text, mtime_ns, size), {})
         return self._write([prepared]) > 0
 
-    def update_files(self, updates: Iterable[FileUpdate]) -> int:
+    def update_files(self, updates: Iterable[FileUpdate], workers: int = 0) -> int:
         """Index many files; returns how many changed.
 
-        Files are chunked and tokenized on the calling thread while the previous batch
-        of :data:`BATCH_FILES` is written on a helper thread: SQLite releases the GIL,
-        so the two overlap on two cores. Each batch is one short transaction.
+        Files are chunked and tokenized on the calling thread (or, with ``workers``, on
+        that many processes: see :mod:`.index_prepare`) while the previous batch of
+        :data:`BATCH_FILES` is written on a helper thread: SQLite releases the GIL, so
+        the two overlap. Each batch is one short transaction.
         """
         known = self._hashes()
         changed = 0
         with ThreadPoolExecutor(1, thread_name_prefix="tandem-index") as writer:
             pending: Future[int] | None = None
-            for batch in batches(updates, BATCH_FILES):
-                prepared = [prepare(update, known) for update in batch]
+            for prepared in prepared_batches(updates, known, BATCH_FILES, workers):
                 changed += pending.result() if pending else 0
                 pending = writer.submit(self._write, prepared)
             changed += pending.result() if pending else 0
