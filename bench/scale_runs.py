@@ -45,6 +45,8 @@ class FreshResult:
     files: int
     index_s: float
     peak_rss_mb: float
+    workers_peak_mb: float
+    """Index worker processes' RSS, summed, at its highest sample while indexing."""
     state_ms_during_indexing: list[float]
     preview_ms: list[float]
     memory_rss_mb: float | None = None
@@ -91,6 +93,7 @@ async def fresh_run(
             files=int(poller.last["folders"][0]["trackedFiles"]),
             index_s=ready - server.initialize_sent,
             peak_rss_mb=server.memory_mb("VmHWM"),
+            workers_peak_mb=poller.children_peak_mb,
             state_ms_during_indexing=[s * 1000 for s in poller.latencies],
             preview_ms=await previews(server, ws, prompts, repeats),
         )

@@ -57,6 +57,25 @@ class Server:
                 return int(line.split()[1]) / 1024
         raise RuntimeError(f"{key} missing from /proc/{self.pid}/status")
 
+    def children_rss_mb(self) -> float:
+        """``VmRSS`` of the server's child processes (its index workers), summed, in MiB."""
+        total = 0
+        for task in Path(f"/proc/{self.pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                try:
+                    status = Path(f"/proc/{child}/status").read_text()
+                except OSError:  # ended meanwhile
+                    continue
+                total += next(
+                    (
+                        int(line.split()[1])
+                        for line in status.splitlines()
+                        if line.startswith("VmRSS:")
+                    ),
+                    0,
+                )
+        return total / 1024
+
     def files_read(self) -> list[int]:
         """Per indexing pass so far, how many files the indexer read from disk."""
         with open(self.log, "rb") as handle:
@@ -130,6 +149,8 @@ class Poller:
     server: Server
     latencies: list[float] = field(default_factory=list)
     last: Any = None
+    children_peak_mb: float = 0.0
+    """The most the server's child processes (index workers) held at once, as sampled."""
 
     async def until(self, done: Callable[[Any], bool], timeout: float) -> float:
         """Poll until ``done(state)``; returns the monotonic time of that answer."""
@@ -139,6 +160,7 @@ class Poller:
             self.last = await self.server.command("tandem.workspaceState")
             answered = time.monotonic()
             self.latencies.append(answered - sent)
+            self.children_peak_mb = max(self.children_peak_mb, self.server.children_rss_mb())
             if done(self.last):
                 return answered
             if answered > deadline:

@@ -134,7 +134,8 @@ def indexing_rows(result: ScaleResult, big: bool) -> list[Row]:
             ws,
             "server peak RSS (VmHWM), MB",
             f"{median([f.peak_rss_mb for f in result.fresh]):.0f}",
-            "",
+            f"index workers at most {median([f.workers_peak_mb for f in result.fresh]):.0f} MB"
+            " more (sampled)",
             "",
             "",
         ),
