@@ -36,10 +36,13 @@ MAX_WORKERS = 4
 
 def workers_for(files: int) -> int:
     """Worker processes for a pass of ``files`` files (0: prepare in-process)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    if files < PARALLEL_FROM or (cores or 1) < 2:
+    if hasattr(os, "sched_getaffinity"):
+        cores = len(os.sched_getaffinity(0))
+    else:
+        cores = os.cpu_count() or 1
+    if files < PARALLEL_FROM or cores < 2:
         return 0
-    return min(MAX_WORKERS, cores or 1)
+    return min(MAX_WORKERS, cores)
 
 
 def prepared_batches(
@@ -65,8 +68,9 @@ def prepared_batches(
     broken = False
     try:
         for batch in pending:
-            window.append((batch, None if broken else _submit(pool, batch, known)))
-            broken = broken or window[-1][1] is None
+            future = None if broken else _submit(pool, batch, known)
+            broken = future is None
+            window.append((batch, future))
             while len(window) > 2 * workers or (broken and window):
                 yield _result(*window.popleft(), known)
         while window:

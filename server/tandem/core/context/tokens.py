@@ -22,7 +22,7 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -246,43 +246,27 @@ class TokenCounter:
         return self._encoder.decode_bytes(tokens).decode("utf-8", errors="ignore")
 
     def count(self, text: str) -> int:
-        if not text:
-            return 0
-        key = _key(text)
-        cached = self._cached(key)
-        if cached is not None:
-            return cached
-        parts = list(pieces(text))
-        if len(parts) == 1:
-            tokens = len(self._encoder.encode_ordinary(text))
-        else:
-            tokens = sum(self._count_piece(piece) for piece in parts)
-        self._keep(key, tokens)
-        return tokens
+        return self._memo(text, lambda: sum(map(self._count_piece, pieces(text))))
 
     def _count_piece(self, text: str) -> int:
+        return self._memo(text, lambda: len(self._encoder.encode_ordinary(text)))
+
+    def _memo(self, text: str, compute: Callable[[], int]) -> int:
+        """``text``'s count from the cache, else ``compute()``'s, kept."""
         if not text:
             return 0
         key = _key(text)
-        cached = self._cached(key)
-        if cached is not None:
-            return cached
-        tokens = len(self._encoder.encode_ordinary(text))
-        self._keep(key, tokens)
-        return tokens
-
-    def _cached(self, key: bytes) -> int | None:
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
-            return cached
-
-    def _keep(self, key: bytes, tokens: int) -> None:
+                return cached
+        tokens = compute()
         with self._lock:
             self._cache[key] = tokens
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
+        return tokens
 
     def _head_tokens(self, text: str, max_tokens: int) -> list[int]:
         """Tokens of a prefix of ``text`` holding more than ``max_tokens`` tokens (all of
