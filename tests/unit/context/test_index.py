@@ -238,6 +238,14 @@ def test_document_frequencies_count_chunks(index: WorkspaceIndex) -> None:
     assert df[stem("price")] == 1
     assert df["header"] >= 1
     assert "nowhere" not in df
+    # remembered per generation: a write shows in the next lookup
+    index.update_file("shop/till.py", CART.replace("Cart", "Till") + "\nnowhere = 1\n", 1, 1)
+    again = index.document_frequencies([*terms("price header"), "nowher"])
+    assert again[stem("price")] == 2 and again["nowher"] == 1
+    assert index.file_frequencies(["nowher"]) == {"nowher": 1}
+    index.remove_file("shop/till.py")
+    assert index.document_frequencies(["nowher"]) == {}
+    assert index.file_count() == 2
 
 
 def test_chunk_text_follows_updates(index: WorkspaceIndex) -> None:

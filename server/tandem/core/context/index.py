@@ -72,6 +72,8 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 7
 """Bumped whenever the schema, the chunker or the terms change: old indexes rebuild."""
 BATCH_FILES = 200
+FREQUENCIES_KEPT = 20_000
+"""Terms whose counts are remembered between writes, per table."""
 LINES_CACHE_FILES = 256
 """Files whose split text is kept for chunk reads (the same files recur across asks)."""
 COLUMN_WEIGHTS = (2.0, 4.0, 1.0)
@@ -163,7 +165,8 @@ class WorkspaceIndex:
         self.db_path = db_path
         self.generation = 0
         """Bumped on every change, so callers can cache what they derive from paths."""
-        self._file_count = (-1, 0)
+        self._counts: dict[str, tuple[int, int]] = {}
+        self._df_cache: dict[str, tuple[int, dict[str, int]]] = {}
         self._lines: dict[int, list[str]] = {}
         self._lines_lock = threading.Lock()
         db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -318,8 +321,7 @@ class WorkspaceIndex:
         return [row[0] for row in self._reader().execute("SELECT path FROM files ORDER BY path")]
 
     def chunk_count(self) -> int:
-        row = self._reader().execute("SELECT count(*) FROM chunks").fetchone()
-        return int(row[0])
+        return self._count("SELECT count(*) FROM chunks")
 
     def document_frequencies(self, query_terms: Iterable[str]) -> dict[str, int]:
         """How many chunks contain each term (terms absent from the index are left out).
@@ -333,33 +335,43 @@ class WorkspaceIndex:
         return self._frequencies("file_vocab", query_terms)
 
     def file_count(self) -> int:
-        """Files with indexed text; counted once per :attr:`generation` (every query
-        needs it, and counting scans the table)."""
+        """Files with indexed text."""
+        return self._count("SELECT count(*) FROM files WHERE text IS NOT NULL")
+
+    def _count(self, sql: str) -> int:
+        """A count, made once per :attr:`generation` (every query needs some, and
+        counting scans the table)."""
         current = self.generation  # read first: a write during the count bumps it again
-        generation, count = self._file_count
+        generation, count = self._counts.get(sql, (-1, 0))
         if generation != current:
-            row = self._reader().execute("SELECT count(*) FROM files WHERE text IS NOT NULL")
-            count = int(row.fetchone()[0])
-            self._file_count = (current, count)
+            count = int(self._reader().execute(sql).fetchone()[0])
+            self._counts[sql] = (current, count)
         return count
 
     def _frequencies(self, vocab: str, query_terms: Iterable[str]) -> dict[str, int]:
-        wanted = list(dict.fromkeys(query_terms))
-        out: dict[str, int] = {}
+        """Each term's count from ``vocab``, remembered for the :attr:`generation`
+        (a conversation's questions share most of their terms)."""
+        terms = list(dict.fromkeys(query_terms))
+        current = self.generation
+        generation, known = self._df_cache.get(vocab, (-1, {}))
+        if generation != current or len(known) > FREQUENCIES_KEPT:
+            known = {}
+            self._df_cache[vocab] = (current, known)
+        missing = [t for t in terms if t not in known]
         conn = self._reader()
-        for start in range(0, len(wanted), 500):
-            part = wanted[start : start + 500]
+        for start in range(0, len(missing), 500):
+            part = missing[start : start + 500]
             marks = ",".join("?" * len(part))
             sql = f"SELECT term, doc FROM {vocab} WHERE term IN ({marks})"
-            out.update(conn.execute(sql, part).fetchall())
-        return out
+            found = dict(conn.execute(sql, part).fetchall())
+            known.update((t, found.get(t, 0)) for t in part)
+        return {t: known[t] for t in terms if known.get(t)}
 
     def search(self, query_terms: Sequence[str], limit: int) -> list[Hit]:
         """Chunks by BM25 over path, names and body; a term repeated weighs more."""
-        wanted = [t for t in query_terms if t]
-        if not wanted or limit <= 0:
+        match = _weighted_or(query_terms)
+        if not match or limit <= 0:
             return []
-        match = " OR ".join(f'"{t}"' for t in wanted)
         weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
         sql = (
             f"SELECT c.id, f.path, c.start_line, c.end_line, c.kind, c.name, s.score "
@@ -374,10 +386,9 @@ class WorkspaceIndex:
 
     def search_files(self, query_terms: Sequence[str], limit: int) -> list[tuple[str, float]]:
         """Whole files by BM25 (the same columns over the whole file), best first."""
-        wanted = [t for t in query_terms if t]
-        if not wanted or limit <= 0:
+        match = _weighted_or(query_terms)
+        if not match or limit <= 0:
             return []
-        match = " OR ".join(f'"{t}"' for t in wanted)
         weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
         rows = (
             self._reader()
@@ -488,3 +499,8 @@ class WorkspaceIndex:
     def file_text(self, path: str) -> str | None:
         row = self._reader().execute("SELECT text FROM files WHERE path = ?", (path,)).fetchone()
         return unpack(row[0]) if row and row[0] is not None else None
+
+
+def _weighted_or(query_terms: Sequence[str]) -> str:
+    """One phrase per term occurrence: ``bm25()`` sums them, so a repeat weighs more."""
+    return " OR ".join(f'"{t}"' for t in query_terms if t)
