@@ -156,10 +156,11 @@ def run(args: argparse.Namespace) -> int:
     sys.setswitchinterval(SWITCH_INTERVAL)
     from tandem.lsp.listen import serve_network
     from tandem.lsp.server import create_server
+    from tandem.lsp.stdio import start_stdio
 
     server = create_server()
     where = args.tcp or args.ws
     if where is None:
-        server.start_io()
+        start_stdio(server)
         return 0
     return serve_network(server, "tcp" if args.tcp else "ws", where[0], where[1], token)

@@ -44,7 +44,9 @@ def language_for(path: str) -> str:
 
 def fence(text: str, language: str = "") -> str:
     """``text`` in a code fence longer than any backtick run inside it."""
-    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+    longest = 0
+    if "```" in text:  # a plain search is ten times quicker than the regex on a big buffer
+        longest = max(len(run) for run in _BACKTICKS.findall(text))
     ticks = "`" * max(3, longest + 1)
     body = text if text.endswith("\n") or not text else text + "\n"
     return f"{ticks}{language}\n{body}{ticks}\n"

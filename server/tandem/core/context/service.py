@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from tandem.core.context.assemble import Assembled, assemble
 from tandem.core.context.delta import content_hash
@@ -47,6 +49,17 @@ log = logging.getLogger(__name__)
 CODE_CANDIDATES = 80
 REPLAYED_REQUESTS = 2
 """How many recent user turns are replayed as the whole request they were sent as."""
+
+T = TypeVar("T")
+_CPU = ThreadPoolExecutor(1, thread_name_prefix="tandem-context")
+"""Ranking, counting and rendering, one request at a time. Under the GIL more threads
+would not run them any sooner; each one more only makes the event loop (every
+keystroke) wait longer for the GIL. Reads of git and the history, which mostly wait,
+stay on the default pool and overlap with this work."""
+
+
+def _cpu(fn: Callable[..., T], *args: object) -> asyncio.Future[T]:
+    return asyncio.get_running_loop().run_in_executor(_CPU, fn, *args)
 
 
 @dataclass(frozen=True)
@@ -100,7 +113,7 @@ class ContextService:
             raise ContextError("The prompt is empty.")
         request = await self.request(prompt, session_id, focus, exclude_turn)
         counter = await asyncio.to_thread(self.counter)
-        return await asyncio.to_thread(assemble, request, self.budget(budget), counter)
+        return await _cpu(assemble, request, self.budget(budget), counter)
 
     # -- gathering ---------------------------------------------------------------
 
@@ -110,16 +123,16 @@ class ContextService:
         if focus.path is not None:
             self.tracker.workspace.confine(focus.path)
         selection = self._selection(focus)
-        buffers = await asyncio.to_thread(self._buffers)
+        buffers = await _cpu(self._buffers)
         active = self._label(focus.path) if focus.path else None
         signals = self._signals(active, selection, buffers)
         code, git, (history, summary, sent) = await asyncio.gather(
-            asyncio.to_thread(self._code, prompt, signals),
+            _cpu(self._code, prompt, signals),
             self._git(),
             asyncio.to_thread(self._history, session_id, exclude_turn),
         )
         store = self._store()
-        current = await asyncio.to_thread(self._current_hashes, sent, buffers)
+        current = await _cpu(self._current_hashes, sent, buffers)
         return ContextRequest(
             prompt=prompt,
             selection=selection,
