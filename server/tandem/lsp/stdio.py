@@ -7,9 +7,10 @@ hold. A keystroke's ``didChange`` then queues behind them three times before it 
 even parsed. Here stdin is an asyncio pipe instead: bytes arrive through the loop's
 selector and messages are cut from its buffer without leaving the loop.
 
-Stdin that asyncio cannot watch (a regular file) keeps pygls's reader, and so does
-stdin that is the same open file as stdout (a terminal, or one socket for both):
-watching it makes it non-blocking, and stdout's blocking writes would then fail.
+Stdin that asyncio cannot watch (a regular file, or any stdin on Windows) keeps
+pygls's reader, and so does stdin that is the same open file as stdout (a terminal,
+or one socket for both): watching it makes it non-blocking, and stdout's blocking
+writes would then fail.
 """
 
 from __future__ import annotations
@@ -74,6 +75,8 @@ class PipeReader:
 
 def watchable(stdin: BinaryIO, stdout: BinaryIO) -> bool:
     """Whether ``stdin`` can be an asyncio pipe without touching ``stdout``."""
+    if sys.platform == "win32":  # the proactor loop cannot read an inherited pipe handle
+        return False
     try:
         here, there = os.fstat(stdin.fileno()), os.fstat(stdout.fileno())
     except (OSError, ValueError):
