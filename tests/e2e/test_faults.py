@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -260,6 +261,39 @@ async def test_history_locked_by_another_process_is_named_then_works(tmp_path, m
         third = await s.command("tandem.chat", {"prompt": "three"})
         assert third["status"] == "complete"
         assert [m[2] for m in await transcript(s)] == ["one", first["text"], "three", third["text"]]
+
+
+async def test_a_record_of_what_was_sent_that_fails_warns_and_keeps_the_answer(
+    tmp_path, model_stub
+):
+    """The record (snapshots, request) is written while the model answers; when the
+    store refuses it, the answer still completes and the user is told."""
+    repo = make_repo(tmp_path / "repo", {"app.py": APP})
+    data = tmp_path / "data"
+    async with start_tandem([repo], data, settings=settings_for(model_stub)) as s:
+        first = await s.command("tandem.chat", {"prompt": "one"})
+        db = sqlite3.connect(data / FILE_NAME)
+        refuse = "SELECT RAISE(ABORT, 'records refused for a test')"
+        db.execute(f"CREATE TRIGGER refuse BEFORE INSERT ON contexts BEGIN {refuse}; END")
+        db.commit()
+        try:
+            second = await s.command("tandem.chat", {"prompt": "two"})
+            assert second["status"] == "complete" and second["text"]
+            assert any("could not be recorded" in m for m in shown(s))
+        finally:
+            db.execute("DROP TRIGGER refuse")
+            db.commit()
+            db.close()
+        third = await s.command("tandem.chat", {"prompt": "three"})
+        assert third["status"] == "complete"
+        assert await transcript(s) == [
+            ("user", "complete", "one"),
+            ("assistant", "complete", first["text"]),
+            ("user", "complete", "two"),
+            ("assistant", "complete", second["text"]),
+            ("user", "complete", "three"),
+            ("assistant", "complete", third["text"]),
+        ]
 
 
 # -- Redis dropped or restarted -----------------------------------------------------

@@ -3,8 +3,10 @@
 The order is what makes history trustworthy: the user's message is committed before
 the model is called; the assistant's message is created as ``partial`` when the
 stream starts and its text is saved as it arrives, so a crash leaves a ``partial``
-turn and never a lost one; the end state (``complete``, ``cancelled``, ``error``) is
-written last. Turns in one session run one at a time; sessions run side by side.
+turn and never a lost one; the record of what was sent (file snapshots, the request)
+is written while the model starts to answer and is complete before the end state
+(``complete``, ``cancelled``, ``error``), which is written last. Turns in one session
+run one at a time; sessions run side by side.
 
 A store that fails (disk full, locked, read-only, unreachable) ends the turn with
 status ``error`` and a message saying why, never a crash. An end state that could
@@ -165,18 +167,21 @@ class ChatService:
         )  # fmt: skip
         manifest = manifest_summary(assembled.manifest)
         model = self._model()
-        reply = await asyncio.to_thread(self._open_reply, store, turn, model.model_name, assembled)
-        return await self._stream(turn, reply, assembled.messages, manifest, model)
-
-    def _open_reply(
-        self, store: HistoryStore, turn: Turn, model: str, assembled: Assembled
-    ) -> Message:
-        """The answer's message (``partial``), and the record of what it answers."""
-        reply = store.append_message(
-            turn.session_id, "assistant", "", "partial", model=model, turn_id=turn.turn_id
+        reply = await asyncio.to_thread(
+            store.append_message, turn.session_id, "assistant", "", "partial",
+            model=model.model_name, turn_id=turn.turn_id,
+        )  # fmt: skip
+        # What was sent is written while the model starts answering: a few commits
+        # (snapshots, the request) that the first byte need not wait for.
+        recorded = asyncio.ensure_future(
+            asyncio.to_thread(self._record_context, store, reply, assembled)
         )
-        self._record_context(store, reply, assembled)
-        return reply
+        try:
+            return await self._stream(turn, reply, assembled.messages, manifest, model, recorded)
+        finally:  # no write outlives the turn, even one that ended on a store error
+            await asyncio.wait([recorded])
+            if not recorded.cancelled():
+                recorded.exception()  # seen: a failure was reported or superseded
 
     def _record_context(self, store: HistoryStore, reply: Message, assembled: Assembled) -> None:
         """What was sent: file snapshots, and the request itself, each stored once."""
@@ -195,6 +200,7 @@ class ChatService:
         messages: list[dict[str, str]],
         manifest: dict[str, Any],
         model: ModelClient,
+        recorded: asyncio.Future[None],
     ) -> TurnResult:
         store = self._store()
         saver = _Saver(store, reply.id)
@@ -211,12 +217,14 @@ class ChatService:
         except asyncio.CancelledError:
             _uncancel()
             await saver.settle()
+            await self._recorded(recorded)
             text = "".join(turn.text)
             await self._finish(turn, reply, content=text, status="cancelled")
             self._status(turn, "cancelled")
             return TurnResult(turn.session_id, turn.turn_id, text, "cancelled", None, manifest)
         except ModelError as error:
             await saver.settle()
+            await self._recorded(recorded)
             text = getattr(error, "partial_text", None) or "".join(turn.text)
             await self._finish(turn, reply, content=text, status="error", error=str(error))
             self._status(turn, "error", message=str(error))
@@ -225,10 +233,22 @@ class ChatService:
                 turn.session_id, turn.turn_id, text, "error", None, manifest, str(error)
             )
         await saver.settle()
+        await self._recorded(recorded)
         usage = _usage(result.usage)
         await self._finish(turn, reply, content=result.text, status="complete", usage=usage)
         self._status(turn, "complete")
         return TurnResult(turn.session_id, turn.turn_id, result.text, "complete", usage, manifest)
+
+    async def _recorded(self, recorded: asyncio.Future[None]) -> None:
+        """Wait for the record of what was sent. Without it the next turn sends the
+        files whole again instead of as unchanged or as a diff: nothing is lost, so a
+        failure is a warning, not the turn's end."""
+        try:
+            await recorded
+        except StoreError as error:
+            self._notifier.show_message(
+                "warning", f"Tandem: what this turn sent could not be recorded ({error})"
+            )
 
     def _status(self, turn: Turn, status: str, **extra: Any) -> None:
         self._notifier.chat_status(turn.turn_id, turn.session_id, status, **extra)
