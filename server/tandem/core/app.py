@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from tandem import __version__
 from tandem.core.chat import ChatService, TurnResult
@@ -62,8 +63,14 @@ class FolderSpec:
 
 class Tandem:
     def __init__(
-        self, data_dir: Path, notifier: Notifier, settings: Settings | None = None
+        self,
+        data_dir: Path,
+        notifier: Notifier,
+        settings: Settings | None = None,
+        workers: bool = False,
     ) -> None:
+        """``workers``: rank and assemble requests, and talk to the model, in worker
+        processes (the server, where that work would hold up the editor's keystrokes)."""
         self.data_dir = data_dir
         self.notifier = notifier
         self.settings = settings or Settings()
@@ -74,6 +81,7 @@ class Tandem:
         self._store: HistoryStore | None = None
         self._model: ModelClient | None = None
         self._fallback_root: Path | None = None
+        self._workers = workers
         self.roots: list[Path] = []
         """The workspace folders the editor named, known before they are scanned."""
         self.indexer = IndexManager(
@@ -90,6 +98,7 @@ class Tandem:
             self.store,
             lambda: self.settings,
             data_dir / "tiktoken",
+            worker=workers,
         )
         self.sessions = SessionService(self.store, self._root, self._remote)
         self.chats = ChatService(self.store, self.context, self.model, notifier)
@@ -108,6 +117,8 @@ class Tandem:
         if old.model != settings.model and self._model is not None:
             self.tasks.run(self._model.close(), "close model client")
             self._model = None
+            if self._workers:
+                self.warm_model()
 
     def store(self) -> HistoryStore:
         """The history store, opened on first use (a failure is a user-facing error)."""
@@ -117,10 +128,25 @@ class Tandem:
 
     def model(self) -> ModelClient:
         if self._model is None:
-            from tandem.core.model.client import ModelClient
+            if self._workers and sys.platform != "win32":
+                from tandem.core.model.process import ModelProcess
 
-            self._model = ModelClient(self.settings.model)
+                self._model = cast("ModelClient", ModelProcess(self.settings.model))
+            else:
+                from tandem.core.model.client import ModelClient
+
+                self._model = ModelClient(self.settings.model)
         return self._model
+
+    def warm(self) -> None:
+        """Start the worker processes before the first request needs them."""
+        self.context.warm()
+        self.warm_model()
+
+    def warm_model(self) -> None:
+        model = self.model()
+        if hasattr(model, "start"):
+            self.tasks.run(model.start(), "start the model process")
 
     async def add_folders(self, folders: Iterable[FolderSpec]) -> None:
         folders = list(folders)
@@ -138,12 +164,16 @@ class Tandem:
             if path.resolve() in self.roots:
                 self.roots.remove(path.resolve())
             await self.tracker.remove_folder(path)
+            index = self.indexer.indexes.get(path.resolve())
+            if index is not None:
+                self.context.runner.forget_index(index.db_path)
             self.indexer.drop_folder(path.resolve())
 
     async def shutdown(self) -> None:
         self.chats.cancel()
         await self.tasks.shutdown()
         await self.tracker.close()
+        self.context.close()
         self.indexer.close()
         if self._model is not None:
             await self._model.close()

@@ -22,6 +22,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from tandem.core.context.assemble import Assembled
@@ -204,16 +205,20 @@ class ChatService:
     ) -> TurnResult:
         store = self._store()
         saver = _Saver(store, reply.id)
+        outgoing = _Outgoing(partial(self._notifier.chat_delta, turn.turn_id, turn.session_id))
 
         def on_delta(delta: str) -> None:
             if not turn.text:
                 self._status(turn, "streaming")
             turn.text.append(delta)
-            self._notifier.chat_delta(turn.turn_id, turn.session_id, delta)
+            outgoing.add(delta)
             saver.maybe_save(turn.text)
 
         try:
-            result = await model.stream_chat(messages, on_delta)
+            try:
+                result = await model.stream_chat(messages, on_delta)
+            finally:
+                outgoing.flush()
         except asyncio.CancelledError:
             _uncancel()
             await saver.settle()
@@ -277,6 +282,27 @@ class _Saver:
         """Wait for a save in flight, so it cannot land after the final one."""
         if self.pending is not None:
             await asyncio.gather(self.pending, return_exceptions=True)
+
+
+class _Outgoing:
+    """Pieces of an answer on their way to the editor, one notification per pass of
+    the event loop: pieces that arrive together (a busy loop reads several at once)
+    go out joined, and none waits for a later one."""
+
+    def __init__(self, send: Callable[[str], None]) -> None:
+        self._send = send
+        self._parts: list[str] = []
+
+    def add(self, delta: str) -> None:
+        if not self._parts:
+            asyncio.get_running_loop().call_soon(self.flush)
+        self._parts.append(delta)
+
+    def flush(self) -> None:
+        if self._parts:
+            text = "".join(self._parts)
+            self._parts.clear()
+            self._send(text)
 
 
 def _uncancel() -> None:

@@ -47,6 +47,7 @@ def register(ls: TandemServer) -> None:
         folders = initial_folders(ls)
         ls.tandem.add_roots(f.path for f in folders)
         await pull_settings(ls)
+        ls.tandem.warm()
         if ls.client_watches:
             await register_client_watch(ls)
         ls.tandem.tasks.run(ls.tandem.add_folders(folders), "scan folders")

@@ -1,4 +1,8 @@
-"""The model client against the real HTTP model stub: streaming, faults, cancellation."""
+"""The model client against the real HTTP model stub: streaming, faults, cancellation.
+
+Every test runs twice: with the client in this process, and with it in the model
+process the server uses (:mod:`tandem.core.model.process`), which must behave the same.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import pytest
 
 from tandem.core.errors import ModelError
 from tandem.core.model import ModelClient, ModelEndpointError
+from tandem.core.model.process import ModelProcess
 from tandem.core.settings import ModelSettings
 from tests.support.model_stub import (
     Hang,
@@ -27,8 +32,19 @@ from tests.support.model_stub import (
 QUESTION = [{"role": "user", "content": "what does main do?"}]
 
 
+CLIENTS: dict[str, Any] = {"in-process": ModelClient, "model process": ModelProcess}
+make: Any = ModelClient
+
+
+@pytest.fixture(params=list(CLIENTS), autouse=True)
+def kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setattr(__import__(__name__, fromlist=["make"]), "make", CLIENTS[request.param])
+    return str(request.param)
+
+
 def client_for(stub: ModelStub, **overrides: Any) -> ModelClient:
-    return ModelClient(stub.model_settings(**overrides))
+    client: ModelClient = make(stub.model_settings(**overrides))
+    return client
 
 
 async def ask(client: ModelClient, messages: list[dict[str, Any]] = QUESTION) -> str:
@@ -108,8 +124,10 @@ async def test_complete_returns_the_whole_json_answer(model_stub: ModelStub) -> 
 
 
 async def test_the_key_is_read_from_the_named_variable_at_each_call(
-    model_stub: ModelStub, monkeypatch: pytest.MonkeyPatch
+    model_stub: ModelStub, monkeypatch: pytest.MonkeyPatch, kind: str
 ) -> None:
+    if kind == "model process":
+        pytest.skip("a child process has the environment it was started with")
     monkeypatch.delenv("TANDEM_TEST_KEY", raising=False)
     client = client_for(model_stub, apiKeyEnv="TANDEM_TEST_KEY")
     await ask(client)
@@ -225,7 +243,7 @@ async def test_a_refused_connection_names_the_url() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     url = f"http://127.0.0.1:{port}/v1"
-    client = ModelClient(ModelSettings(baseUrl=url, maxRetries=0))
+    client = make(ModelSettings(baseUrl=url, maxRetries=0))
     error = await failure(client)
     assert error.code == "unreachable" and error.endpoint == url
     assert str(error) == f"cannot reach {url}: is the server running?"
@@ -397,3 +415,39 @@ async def test_deltas_reach_the_callers_loop_in_order_before_the_result(
     result = await client.stream_chat(QUESTION, on_delta)
     await client.close()
     assert "".join(seen) == result.text == "".join(f"{n} " for n in range(100))
+
+
+# -- the model process ------------------------------------------------------------------
+
+
+async def test_a_model_process_that_dies_fails_its_calls_and_is_started_again(
+    model_stub: ModelStub, kind: str
+) -> None:
+    if kind != "model process":
+        pytest.skip("only the model process can die on its own")
+    model_stub.script(SlowStream(chunks=["tick "] * 200, delay=0.05))
+    client = ModelProcess(model_stub.model_settings())
+    first = asyncio.Event()
+    task = asyncio.create_task(client.stream_chat(QUESTION, lambda _d: first.set()))
+    await asyncio.wait_for(first.wait(), timeout=10)
+    child = client._child
+    assert child is not None
+    child.kill()
+    with pytest.raises(ModelError) as caught:
+        await asyncio.wait_for(task, timeout=5)
+    assert "model process stopped" in str(caught.value)
+    assert not isinstance(caught.value, ModelEndpointError)
+    assert (await ask(client)).startswith("Echo:")  # a new child answers
+    assert client._child is not None and client._child.pid != child.pid
+    await client.close()
+
+
+async def test_a_closed_model_process_leaves_no_child(model_stub: ModelStub, kind: str) -> None:
+    if kind != "model process":
+        pytest.skip("no child in-process")
+    client = ModelProcess(model_stub.model_settings())
+    await ask(client)
+    child = client._child
+    assert child is not None
+    await client.close()
+    assert child.returncode is not None

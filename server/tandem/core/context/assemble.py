@@ -21,7 +21,7 @@ request; otherwise it is sent again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +53,7 @@ __all__ = [
     "HistoryTurn",
     "Selection",
     "assemble",
+    "carried",
     "carried_snapshots",
     "count_messages",
     "render_messages",
@@ -142,14 +143,19 @@ def _available(budget: Budget) -> int:
 
 def carried_snapshots(request: ContextRequest) -> dict[str, str]:
     """Files the model may already see: latest sent, and carried by a history turn."""
-    carried: dict[str, str] = {}
-    for turn in request.history:
+    return carried(request.history, request.sent_snapshots)
+
+
+def carried(history: Sequence[HistoryTurn], sent: Mapping[str, str]) -> dict[str, str]:
+    """:func:`carried_snapshots` of a request's ``history`` and ``sent_snapshots``."""
+    out: dict[str, str] = {}
+    for turn in history:
         if not turn.carries_files:
             continue
         for path, digest in turn.file_hashes.items():
-            if request.sent_snapshots.get(path) == digest:
-                carried[path] = digest
-    return carried
+            if sent.get(path) == digest:
+                out[path] = digest
+    return out
 
 
 def _unseen(chosen: Plan, visible: Mapping[str, str]) -> set[str]:

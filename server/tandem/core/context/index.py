@@ -35,6 +35,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -161,10 +162,12 @@ class Definition:
 class WorkspaceIndex:
     """Chunks, definitions and FTS5 postings of one folder, kept in one SQLite file."""
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path, *, writable: bool = True) -> None:
         self.db_path = db_path
         self.generation = 0
         """Bumped on every change, so callers can cache what they derive from paths."""
+        self.instance = uuid.uuid4().hex
+        """Tells this opening from a later one of the same path (a rebuilt file)."""
         self._counts: dict[str, tuple[int, int]] = {}
         self._df_cache: dict[str, tuple[int, dict[str, int]]] = {}
         self._lines: dict[int, list[str]] = {}
@@ -175,6 +178,8 @@ class WorkspaceIndex:
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._writer: sqlite3.Connection | None = None
+        if not writable:
+            return
         try:
             self._open_writer()
         except sqlite3.DatabaseError:
@@ -249,13 +254,29 @@ class WorkspaceIndex:
         )
         log.info("index %s created (schema %d)", self.db_path, SCHEMA_VERSION)
 
+    @classmethod
+    def reader(cls, db_path: Path, generation: int) -> WorkspaceIndex:
+        """A read-only view of an index another process writes (see :meth:`follow`)."""
+        index = cls(db_path, writable=False)
+        index.generation = generation
+        return index
+
+    def follow(self, generation: int) -> None:
+        """For a read-only view: the writer is at ``generation`` now (what was derived
+        at another generation is derived again)."""
+        with self._lines_lock:
+            if generation != self.generation:
+                self.generation = generation
+                self._lines.clear()
+
     def close(self) -> None:
         with self._readers_lock:
             for conn in self._readers:
                 conn.close()
             self._readers.clear()
         with self._write_lock:
-            self._conn.close()
+            if self._writer is not None:
+                self._writer.close()
 
     # --- writes ----------------------------------------------------------------------
 

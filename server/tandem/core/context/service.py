@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from tandem.core.context.assemble import Assembled, assemble
+from tandem.core.context.assemble import Assembled, carried
 from tandem.core.context.delta import content_hash
 from tandem.core.context.git_items import is_demoted
 from tandem.core.context.index import WorkspaceIndex
@@ -32,10 +32,10 @@ from tandem.core.context.inputs import (
     Selection,
 )
 from tandem.core.context.planner import Budget
-from tandem.core.context.ranking import Signals, rank_context
-from tandem.core.context.sections import sent_hash
+from tandem.core.context.ranking import Signals
 from tandem.core.context.sent import SentRecords
-from tandem.core.context.tokens import TokenCounter, encoding_for_model
+from tandem.core.context.tokens import encoding_for_model
+from tandem.core.context.worker import AssembleJob, ContextRunner, Found
 from tandem.core.diffs import parse_unified_diff
 from tandem.core.errors import ContextError
 from tandem.core.history.models import Message
@@ -79,22 +79,27 @@ class ContextService:
         store: Callable[[], HistoryStore],
         settings: Callable[[], Settings],
         token_cache: Path,
+        worker: bool = False,
     ) -> None:
+        """``worker``: rank and assemble in a worker process (:mod:`.worker`)."""
         self.tracker = tracker
         self._indexes = indexes
         self._store = store
         self._settings = settings
-        self._token_cache = token_cache
-        self._counters: dict[str, TokenCounter] = {}
+        self.runner = ContextRunner(token_cache, _CPU, processes=worker)
         self._sent = SentRecords()
         self._verdicts: dict[Path, tuple[tuple[object, int], dict[str, bool]]] = {}
 
-    def counter(self) -> TokenCounter:
+    def encoding(self) -> str:
         model = self._settings().model
-        name = encoding_for_model(model.resolved_name(), model.encoding)
-        if name not in self._counters:
-            self._counters[name] = TokenCounter(name, self._token_cache)
-        return self._counters[name]
+        return encoding_for_model(model.resolved_name(), model.encoding)
+
+    def warm(self) -> None:
+        """Have the worker ready (and its token counter loaded) before the first request."""
+        self.runner.warm(self.encoding())
+
+    def close(self) -> None:
+        self.runner.close()
 
     def budget(self, override: int | None = None) -> Budget:
         s = self._settings()
@@ -111,29 +116,29 @@ class ContextService:
     ) -> Assembled:
         if not prompt.strip():
             raise ContextError("The prompt is empty.")
-        request = await self.request(prompt, session_id, focus, exclude_turn)
-        counter = await asyncio.to_thread(self.counter)
-        return await _cpu(assemble, request, self.budget(budget), counter)
+        request, on_disk = await self.request(prompt, session_id, focus, exclude_turn)
+        job = AssembleJob(request, self.budget(budget), self.encoding(), on_disk)
+        return await self.runner.assemble(job)
 
     # -- gathering ---------------------------------------------------------------
 
     async def request(
         self, prompt: str, session_id: str | None, focus: Focus, exclude_turn: str | None
-    ) -> ContextRequest:
+    ) -> tuple[ContextRequest, dict[str, str]]:
+        """The request, and the disk text of files sent before that are not open."""
         if focus.path is not None:
             self.tracker.workspace.confine(focus.path)
         selection = self._selection(focus)
         buffers = await _cpu(self._buffers)
         active = self._label(focus.path) if focus.path else None
         signals = self._signals(active, selection, buffers)
-        code, git, (history, summary, sent) = await asyncio.gather(
-            _cpu(self._code, prompt, signals),
+        code, git, (history, summary, sent, snapshots) = await asyncio.gather(
+            self._code(prompt, signals),
             self._git(),
             asyncio.to_thread(self._history, session_id, exclude_turn),
         )
-        store = self._store()
-        current = await _cpu(self._current_hashes, sent, buffers)
-        return ContextRequest(
+        on_disk = await asyncio.to_thread(self._on_disk, sent, buffers)
+        request = ContextRequest(
             prompt=prompt,
             selection=selection,
             active_path=active,
@@ -144,9 +149,9 @@ class ContextService:
             history_summary=summary,
             code=code,
             sent_snapshots=sent,
-            get_snapshot=store.get_snapshot,
-            current_hashes=current,
+            get_snapshot=snapshots.get,
         )
+        return request, on_disk
 
     def _label(self, path: Path) -> str | None:
         folder = self.tracker.workspace.folder_for(path)
@@ -244,34 +249,37 @@ class ContextService:
 
         return own
 
-    def _code(self, prompt: str, signals: dict[Path, Signals]) -> list[CodeCandidate]:
+    async def _code(self, prompt: str, signals: dict[Path, Signals]) -> list[CodeCandidate]:
         candidates: list[CodeCandidate] = []
         for path, index in list(self._indexes().items()):
             folder = self.tracker.workspace.folders.get(path)
             if folder is None:
                 continue
-            ranking = rank_context(index, prompt, signals.get(path))
-            top = ranking.chunks[:CODE_CANDIDATES]
-            records = {r.chunk_id: r for r in index.get_chunks([c.chunk_id for c in top])}
-            allowed = self._allowed_in(folder, {c.path for c in top})
-            for ranked in top:
-                record = records.get(ranked.chunk_id)
-                if record is None or not allowed[ranked.path]:
-                    continue
-                candidates.append(
-                    CodeCandidate(
-                        path=self._prefix(folder, ranked.path),
-                        start_line=record.start_line + 1,
-                        end_line=record.end_line + 1,
-                        text=record.text,
-                        score=ranked.score,
-                        why=ranked.why,
-                        kind=ranked.kind,
-                        name=_named(ranked.name, record.header),
-                    )
-                )
+            found = await self.runner.rank(index, prompt, signals.get(path), CODE_CANDIDATES)
+            candidates += await _cpu(self._candidates, folder, found)
         candidates.sort(key=lambda c: (-c.score, c.path, c.start_line))
         return candidates[:CODE_CANDIDATES]
+
+    def _candidates(self, folder: Folder, found: Found) -> list[CodeCandidate]:
+        """The chunks found in ``folder`` that may be sent, as candidates."""
+        candidates: list[CodeCandidate] = []
+        allowed = self._allowed_in(folder, {ranked.path for ranked, _ in found})
+        for ranked, record in found:
+            if not allowed[ranked.path]:
+                continue
+            candidates.append(
+                CodeCandidate(
+                    path=self._prefix(folder, ranked.path),
+                    start_line=record.start_line + 1,
+                    end_line=record.end_line + 1,
+                    text=record.text,
+                    score=ranked.score,
+                    why=ranked.why,
+                    kind=ranked.kind,
+                    name=_named(ranked.name, record.header),
+                )
+            )
+        return candidates
 
     async def _git(self) -> GitContext | None:
         files: list[FileDiffText] = []
@@ -309,9 +317,11 @@ class ContextService:
 
     def _history(
         self, session_id: str | None, exclude_turn: str | None
-    ) -> tuple[list[HistoryTurn], str | None, dict[str, str]]:
+    ) -> tuple[list[HistoryTurn], str | None, dict[str, str], dict[str, str]]:
+        """The turns as sent, the summary of older ones, each file's last sent hash,
+        and the text of each snapshot the request may diff against (by hash)."""
         if session_id is None:
-            return [], None, {}
+            return [], None, {}, {}
         store = self._store()
         messages = [
             m for m in store.messages(session_id) if m.turn_id is None or m.turn_id != exclude_turn
@@ -320,9 +330,14 @@ class ContextService:
         after = summary.up_to_seq if summary else 0
         turns = _turns(store, self._sent, [m for m in messages if m.seq > after])
         sent = store.last_sent_snapshots(session_id)
-        return turns, summary.text if summary else None, sent
+        snapshots = {}
+        for digest in set(carried(turns, sent).values()):
+            text = store.get_snapshot(digest)
+            if text is not None:
+                snapshots[digest] = text
+        return turns, summary.text if summary else None, sent, snapshots
 
-    def _current_hashes(self, sent: dict[str, str], buffers: list[BufferView]) -> dict[str, str]:
+    def _on_disk(self, sent: dict[str, str], buffers: list[BufferView]) -> dict[str, str]:
         open_paths = {b.path for b in buffers}
         out = {}
         for label in sent:
@@ -331,7 +346,7 @@ class ContextService:
             path = self._resolve_label(label)
             text = self._disk_text(path) if path else None
             if text is not None:
-                out[label] = sent_hash(text)
+                out[label] = text
         return out
 
     def _resolve_label(self, label: str) -> Path | None:

@@ -48,6 +48,18 @@ class ModelEndpointError(ModelError):
         self.status = status
         self.partial_text = partial_text
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled whole: the model process sends failures to the server."""
+        return (_rebuilt, (str(self), self.code, self.endpoint, self.status, self.partial_text))
+
+
+def _rebuilt(
+    message: str, code: ErrorCode, endpoint: str, status: int | None, partial_text: str
+) -> ModelEndpointError:
+    return ModelEndpointError(
+        message, code=code, endpoint=endpoint, status=status, partial_text=partial_text
+    )
+
 
 @dataclass(frozen=True)
 class Call:
