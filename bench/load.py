@@ -406,7 +406,7 @@ def table(summary: dict[str, Any], results: Results) -> str:
         f"| requests at the stub; mean / max body (KB) | {stub.get('chat')}; "
         f"{stub.get('bytes', 0) // max(1, stub.get('chat', 1)) // 1024} / "
         f"{stub.get('maxBytes', 0) // 1024} |",
-        f"| server RSS after warm-up → end (MB) | {m.get('after_warmup_mb')} → "
+        f"| server RSS (with its workers) after warm-up → end (MB) | {m.get('after_warmup_mb')} → "
         f"{m.get('end_mb')} ({m.get('growth_pct')} %) |",
         f"| server RSS max during load; after idle (MB) | {m.get('max_mb')}; "
         f"{m.get('after_idle_mb')} |",

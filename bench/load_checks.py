@@ -89,7 +89,21 @@ def log_problems(log: Path) -> list[str]:
 
 
 def rss_kb(pid: int) -> int | None:
-    """Resident set size of a live process, from ``/proc`` (None once it is gone)."""
+    """Resident set size of a live process and its child processes (the server's
+    context worker and model process), from ``/proc``; None once it is gone."""
+    own = _vm_rss(pid)
+    if own is None:
+        return None
+    children = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            children += [int(child) for child in task.read_text().split()]
+        except OSError:  # the thread ended meanwhile
+            continue
+    return own + sum(_vm_rss(child) or 0 for child in children)
+
+
+def _vm_rss(pid: int) -> int | None:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:

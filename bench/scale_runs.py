@@ -128,7 +128,8 @@ async def previews(
 
 
 async def open_and_edit(server: Server, ws: Workspace, count: int) -> float:
-    """Open ``count`` real files, edit each a few times, let the server settle; VmRSS."""
+    """Open ``count`` real files, edit each a few times, let the server settle; VmRSS
+    of the server and its child processes (the context worker), summed."""
     docs = [p for p in tracked_files(ws.path) if p.suffix == ".py"]
     chosen = docs[:: max(1, len(docs) // count)][:count]
     for path in chosen:
@@ -139,7 +140,7 @@ async def open_and_edit(server: Server, ws: Workspace, count: int) -> float:
     await poller.until(lambda st: len(st["openDocuments"]) == len(chosen), 60)
     await asyncio.sleep(1.0)  # past the 0.3 s re-index debounce of the last edits
     await poller.until(index_ready, INDEX_TIMEOUT)
-    rss = server.memory_mb("VmRSS")
+    rss = server.memory_mb("VmRSS") + server.children_rss_mb()  # the context worker too
     for path in chosen:
         server.session.client.text_document_did_close(
             types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri(path)))

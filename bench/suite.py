@@ -172,7 +172,7 @@ def memory_row(result: ScaleResult) -> Row:
     return Row(
         "6 memory",
         result.name,
-        f"RSS, index ready, {docs} documents open and edited, MB",
+        f"RSS with workers, index ready, {docs} documents open and edited, MB",
         f"{rss:.0f}",
         f"peak so far {peak:.0f} MB",
         f"≤ {MEMORY_TARGET_MB:g} MB",

@@ -117,8 +117,6 @@ class Tandem:
         if old.model != settings.model and self._model is not None:
             self.tasks.run(self._model.close(), "close model client")
             self._model = None
-            if self._workers:
-                self.warm_model()
 
     def store(self) -> HistoryStore:
         """The history store, opened on first use (a failure is a user-facing error)."""
@@ -139,14 +137,10 @@ class Tandem:
         return self._model
 
     def warm(self) -> None:
-        """Start the worker processes before the first request needs them."""
+        """Start the context worker before the first request needs it. The model
+        process starts with the first call to the model, as the in-process client
+        imports ``openai`` then: an editor that never chats pays for neither."""
         self.context.warm()
-        self.warm_model()
-
-    def warm_model(self) -> None:
-        model = self.model()
-        if hasattr(model, "start"):
-            self.tasks.run(model.start(), "start the model process")
 
     async def add_folders(self, folders: Iterable[FolderSpec]) -> None:
         folders = list(folders)

@@ -86,10 +86,6 @@ class ModelProcess:
     def endpoint(self) -> str:
         return describe_endpoint(self.settings)
 
-    async def start(self) -> None:
-        """Start the child now (it imports ``openai``, which takes a while)."""
-        await self._ensure_child()
-
     async def stream_chat(self, messages: list[dict[str, Any]], on_delta: Any) -> Any:
         return await self._call("stream_chat", (messages,), on_delta)
 
