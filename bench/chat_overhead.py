@@ -9,7 +9,8 @@ Two numbers, each side by side with the same request sent straight through the
   workspace index, token counting) and building the request.
 * **per chunk**: from the stub writing a streamed chunk to the client holding it: a
   ``tandem/chatDelta`` notification at the LSP client, or a chunk from the ``openai``
-  stream. Matched by index within each answer.
+  stream. Matched by text: a piece has arrived with the first notification that
+  completes it (pieces that reach Tandem's loop together go out as one).
 
 The model is the test suite's HTTP stub on 127.0.0.1, running as a thread of this
 process; it stamps each request's first line and each chunk write with
@@ -172,10 +173,10 @@ def count_files(folder: Path) -> int:
 
 @asynccontextmanager
 async def tandem_server(
-    folder: Path, data_dir: Path, stub: ModelStub, arrivals: list[tuple[float, str]]
+    folder: Path, data_dir: Path, stub: ModelStub, arrivals: list[tuple[float, str, str]]
 ) -> AsyncIterator[Session]:
     """``python -m tandem serve`` over stdio, at its default log level; each
-    ``tandem/chatDelta`` is appended to ``arrivals`` as (monotonic time, turn id)."""
+    ``tandem/chatDelta`` is appended to ``arrivals`` as (monotonic time, turn id, text)."""
     client = make_test_lsp_client()
     settings = {"model": {"baseUrl": stub.url, "name": stub.model}}
     client._configuration[""]["tandem"] = settings
@@ -183,7 +184,8 @@ async def tandem_server(
     @client.feature("tandem/chatDelta")
     def on_delta(params: Any) -> None:
         now = time.monotonic()
-        arrivals.append((now, plain(params)["turnId"]))
+        delta = plain(params)
+        arrivals.append((now, delta["turnId"], delta["delta"]))
 
     for method in ("tandem/chatStatus", "tandem/indexStatus"):
         client.feature(method)(lambda _: None)
@@ -243,9 +245,12 @@ async def wait_indexed(session: Session) -> float:
 
 def script_answer(stub: ModelStub, config: Config) -> int:
     """Queue the scripted answer; returns how many chat requests came before it."""
-    pieces = [f"word{n} " for n in range(config.chunks)]
-    stub.script(Reply(chunks=pieces, delay_per_chunk=config.chunk_delay))
+    stub.script(Reply(chunks=pieces(config), delay_per_chunk=config.chunk_delay))
     return len(stub.chat_requests())
+
+
+def pieces(config: Config) -> list[str]:
+    return [f"word{n} " for n in range(config.chunks)]
 
 
 def first_byte(recorded: Recorded, sent: float) -> float:
@@ -254,10 +259,24 @@ def first_byte(recorded: Recorded, sent: float) -> float:
     return recorded.started - sent
 
 
-def chunk_latencies(arrivals: list[float], recorded: Recorded) -> list[float]:
-    if len(arrivals) != len(recorded.chunks_sent):
-        raise RuntimeError(f"{len(arrivals)} chunks arrived, {len(recorded.chunks_sent)} sent")
-    return [got - sent for got, sent in zip(arrivals, recorded.chunks_sent, strict=True)]
+def chunk_latencies(
+    arrivals: list[tuple[float, str, str]], recorded: Recorded, pieces: list[str]
+) -> list[float]:
+    """Per piece the stub wrote: from its write to the arrival of the text that
+    completes it. Pieces that reach Tandem's loop together go out as one
+    ``tandem/chatDelta``, so an arrival may complete several."""
+    if len(recorded.chunks_sent) != len(pieces):
+        raise RuntimeError(f"the stub wrote {len(recorded.chunks_sent)} of {len(pieces)} pieces")
+    if "".join(text for _, text in arrivals) != "".join(pieces):
+        raise RuntimeError("the text that arrived is not the text the stub wrote")
+    latencies, held, pending = [], 0, iter(zip(pieces, recorded.chunks_sent, strict=True))
+    for at, text in arrivals:
+        held += len(text)
+        while held > 0:
+            piece, written = next(pending)
+            held -= len(piece)
+            latencies.append(at - written)
+    return latencies
 
 
 async def tandem_turn(
@@ -265,7 +284,7 @@ async def tandem_turn(
     stub: ModelStub,
     config: Config,
     args: dict[str, Any],
-    arrivals: list[tuple[float, str]],
+    arrivals: list[tuple[float, str, str]],
 ) -> tuple[Sample, Recorded, dict[str, Any]]:
     before = script_answer(stub, config)
     arrivals.clear()
@@ -274,8 +293,9 @@ async def tandem_turn(
     if result["status"] != "complete":
         raise RuntimeError(f"the turn ended {result['status']}: {result['error']}")
     recorded = stub.chat_requests()[before]
-    mine = [at for at, turn in arrivals if turn == result["turnId"]]
-    return Sample(first_byte(recorded, sent), chunk_latencies(mine, recorded)), recorded, result
+    mine = [(at, text) for at, turn, text in arrivals if turn == result["turnId"]]
+    latencies = chunk_latencies(mine, recorded, pieces(config))
+    return Sample(first_byte(recorded, sent), latencies), recorded, result
 
 
 async def direct_turn(openai: AsyncOpenAI, stub: ModelStub, config: Config, body: Any) -> Sample:
@@ -283,15 +303,15 @@ async def direct_turn(openai: AsyncOpenAI, stub: ModelStub, config: Config, body
     named = {k: v for k, v in body.items() if k in CREATE_KEYS}
     extra = {k: v for k, v in body.items() if k not in CREATE_KEYS} or None
     before = script_answer(stub, config)
-    arrivals: list[float] = []
+    arrivals: list[tuple[float, str]] = []
     sent = time.monotonic()
     stream = await openai.chat.completions.create(**named, extra_body=extra)
     async for chunk in stream:
         now = time.monotonic()
         if chunk.choices and chunk.choices[0].delta.content:
-            arrivals.append(now)
+            arrivals.append((now, chunk.choices[0].delta.content))
     recorded = stub.chat_requests()[before]
-    return Sample(first_byte(recorded, sent), chunk_latencies(arrivals, recorded))
+    return Sample(first_byte(recorded, sent), chunk_latencies(arrivals, recorded, pieces(config)))
 
 
 async def repetition(
@@ -300,7 +320,7 @@ async def repetition(
     stub: ModelStub,
     config: Config,
     args: dict[str, Any],
-    arrivals: list[tuple[float, str]],
+    arrivals: list[tuple[float, str, str]],
 ) -> tuple[Sample, Sample, Recorded, dict[str, Any]]:
     tandem, recorded, result = await tandem_turn(session, stub, config, args, arrivals)
     direct = await direct_turn(openai, stub, config, recorded.body)
@@ -314,7 +334,7 @@ async def measure(
     folder: Path, focus: Path, data_dir: Path, config: Config
 ) -> tuple[Samples, dict[str, Any]]:
     samples = Samples()
-    arrivals: list[tuple[float, str]] = []
+    arrivals: list[tuple[float, str, str]] = []
     with ModelStub() as stub:
         openai = AsyncOpenAI(base_url=stub.url, api_key="x")
         async with tandem_server(folder, data_dir, stub, arrivals) as session:

@@ -10,7 +10,7 @@ from pygls.exceptions import JsonRpcException
 
 from tests.support.gitrepo import make_repo
 from tests.support.lsp import start_tandem, uri
-from tests.support.model_stub import Malformed, SlowStream, Status
+from tests.support.model_stub import Malformed, Reply, SlowStream, Status
 
 APP = "def main():\n    return compute(2)\n\n\ndef compute(x):\n    return x * 21\n"
 
@@ -31,6 +31,8 @@ async def test_chat_streams_and_sends_unsaved_text_and_history(tmp_path, model_s
         await ready(s)
         doc = s.open(repo / "app.py")
         s.edit(doc, 2, (5, 15), (5, 17), "42")
+        pieces = ["`compute` ", "returns ", "x * 42."]  # apart in time: each its own delta
+        model_stub.script(Reply(chunks=pieces, delay_per_chunk=0.05))
         first = await s.command("tandem.chat", {"prompt": "what does compute return?", "uri": doc})
         assert first["status"] == "complete"
         body = model_stub.last_body()
@@ -41,7 +43,7 @@ async def test_chat_streams_and_sends_unsaved_text_and_history(tmp_path, model_s
             for d in s.notifications["tandem/chatDelta"]
             if d["turnId"] == first["turnId"]
         ]
-        assert len(deltas) > 1 and "".join(deltas) == first["text"]
+        assert deltas == pieces and "".join(deltas) == first["text"]
         assert first["usage"]["totalTokens"] > 0
         second = await s.command("tandem.chat", {"prompt": "and main?"})
         assert second["sessionId"] == first["sessionId"]
