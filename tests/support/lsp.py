@@ -137,6 +137,18 @@ def _capabilities(profile: str, watch: bool | None) -> types.ClientCapabilities:
     return caps
 
 
+def json_notifications(client: LanguageClient) -> None:
+    """Hand notification params over as the JSON they are. pygls's default makes them
+    namedtuples, a new namedtuple class per JSON object: with ten answers streaming
+    that decoding takes the client's loop long enough to delay its reading of every
+    other message, which a benchmark would count against the server."""
+    from pygls.protocol import JsonRPCNotification
+
+    client.protocol._converter.register_structure_hook(
+        JsonRPCNotification, lambda obj, cls: cls(**obj)
+    )
+
+
 def _decode_code_actions(client: LanguageClient) -> None:
     """lsprotocol decodes a ``CodeAction`` carrying a ``command`` as a broken ``Command``
     in Python clients; tell them apart by whether ``command`` is a string."""

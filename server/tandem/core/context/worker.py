@@ -45,6 +45,7 @@ from tandem.core.context.planner import Budget
 from tandem.core.context.ranking import RankedChunk, Signals, rank_context
 from tandem.core.context.sections import sent_hash
 from tandem.core.context.tokens import TokenCounter
+from tandem.core.priority import yield_to_the_editor
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -119,6 +120,7 @@ def _start(cache_dir: Path, log_level: int, log_file: str | None) -> None:
     sys.stdout.flush()
     os.dup2(2, 1)
     sys.stdout = sys.stderr
+    yield_to_the_editor()
     handler: logging.Handler = (
         logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler()
     )

@@ -18,12 +18,14 @@ import sys
 from typing import Any
 
 from tandem.core.model.process import Frame, frame, read_frame
+from tandem.core.priority import yield_to_the_editor
 
 
 def main(argv: list[str]) -> int:
     channel = os.dup(1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
+    yield_to_the_editor()
     level = int(argv[0]) if argv and argv[0] else logging.WARNING
     log_file = argv[1] if len(argv) > 1 and argv[1] else None
     handler: logging.Handler = (
