@@ -62,7 +62,7 @@ from openai import AsyncOpenAI  # noqa: E402
 from pytest_lsp import client_capabilities  # noqa: E402
 from pytest_lsp.client import make_test_lsp_client  # noqa: E402
 from tests.support.gitrepo import git  # noqa: E402
-from tests.support.lsp import PROFILES, Session, json_notifications, plain, uri  # noqa: E402
+from tests.support.lsp import PROFILES, Session, plain, quick_client, uri  # noqa: E402
 from tests.support.model_stub import ModelStub, Recorded, Reply  # noqa: E402
 
 FIRST_BYTE_TARGET_MS = 30.0
@@ -178,7 +178,7 @@ async def tandem_server(
     """``python -m tandem serve`` over stdio, at its default log level; each
     ``tandem/chatDelta`` is appended to ``arrivals`` as (monotonic time, turn id, text)."""
     client = make_test_lsp_client()
-    json_notifications(client)
+    quick_client(client)
     settings = {"model": {"baseUrl": stub.url, "name": stub.model}}
     client._configuration[""]["tandem"] = settings
 

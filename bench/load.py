@@ -62,7 +62,7 @@ from bench.typing_bench import document  # noqa: E402
 from lsprotocol import types  # noqa: E402
 from pygls.exceptions import JsonRpcException  # noqa: E402
 from pytest_lsp.client import make_test_lsp_client  # noqa: E402
-from tests.support.lsp import Session, json_notifications, plain  # noqa: E402
+from tests.support.lsp import Session, plain, quick_client  # noqa: E402
 
 PACKAGES = ("json", "email", "asyncio", "importlib", "http", "urllib", "logging", "concurrent")
 """Stdlib packages copied after the top-level modules, until the file count is reached."""
@@ -181,7 +181,7 @@ async def tandem_server(
     """``python -m tandem serve`` at its default log level; yields the session and the
     server's pid."""
     client = make_test_lsp_client()
-    json_notifications(client)
+    quick_client(client)
     settings: dict[str, Any] = {"model": {"baseUrl": url, "name": "stub-model"}}
     if config.budget is not None:
         settings["context"] = {"maxBudgetTokens": config.budget}

@@ -137,16 +137,21 @@ def _capabilities(profile: str, watch: bool | None) -> types.ClientCapabilities:
     return caps
 
 
-def json_notifications(client: LanguageClient) -> None:
-    """Hand notification params over as the JSON they are. pygls's default makes them
-    namedtuples, a new namedtuple class per JSON object: with ten answers streaming
-    that decoding takes the client's loop long enough to delay its reading of every
-    other message, which a benchmark would count against the server."""
+def quick_client(client: LanguageClient) -> None:
+    """For benchmarks: a client whose own decoding does not delay its reading. pygls
+    makes notification params namedtuples, a new namedtuple class per JSON object, and
+    tells message kinds apart with slow ``isinstance`` checks; with ten answers
+    streaming, both took the client's loop long enough to delay its reading of every
+    other message, which a benchmark would count against the server. Here params stay
+    JSON, and messages are dispatched by their fields, as the server does."""
     from pygls.protocol import JsonRPCNotification
 
-    client.protocol._converter.register_structure_hook(
-        JsonRPCNotification, lambda obj, cls: cls(**obj)
-    )
+    from tandem.lsp.messages import dispatch
+
+    protocol = client.protocol
+    protocol._converter.register_structure_hook(JsonRPCNotification, lambda obj, cls: cls(**obj))
+    pygls_dispatch = protocol.handle_message
+    protocol.handle_message = lambda message: dispatch(protocol, message, pygls_dispatch)  # type: ignore[method-assign]
 
 
 def _decode_code_actions(client: LanguageClient) -> None:

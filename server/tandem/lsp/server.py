@@ -7,7 +7,6 @@ replaces pygls's built-in text document bookkeeping.
 
 from __future__ import annotations
 
-import contextvars
 import logging
 from collections.abc import Generator
 from functools import partial
@@ -16,12 +15,12 @@ from typing import Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import JsonRPCProtocol, LanguageServerProtocol, lsp_method
+from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from tandem import __version__
 from tandem.core.app import Tandem
 from tandem.core.settings import data_dir
-from tandem.lsp import auth, chat, code_actions, commands, history, lifecycle, sync
+from tandem.lsp import auth, chat, code_actions, commands, history, lifecycle, messages, sync
 from tandem.lsp.notifier import LspNotifier
 
 log = logging.getLogger(__name__)
@@ -82,27 +81,8 @@ class TandemProtocol(LanguageServerProtocol):
             del self._request_futures[msg_id]
 
     def handle_message(self, message: Any) -> None:
-        """pygls's dispatch, by the message's fields. pygls tells the kinds apart with
-        ``isinstance`` against runtime-checkable protocols, which costs tens of
-        microseconds a message in Python 3.11: under ten streaming chats that was a
-        twentieth of the event loop's time, taken from every keystroke."""
-        if message is ANSWERED:
-            return
-        if message.jsonrpc != JsonRPCProtocol.VERSION or (
-            self._shutdown and getattr(message, "method", "") != types.EXIT
-        ):
-            super().handle_message(message)  # pygls logs and drops it
-            return
-        ctx = contextvars.copy_context()
-        method = getattr(message, "method", None)
-        if method is not None and hasattr(message, "id"):
-            ctx.run(self._handle_request, message.id, method, message.params)
-        elif method is not None:
-            ctx.run(self._handle_notification, method, message.params)
-        elif hasattr(message, "result"):
-            ctx.run(self._handle_response, message.id, message.result)
-        else:
-            ctx.run(self._handle_response, message.id, None, message.error)
+        if message is not ANSWERED:
+            messages.dispatch(self, message, super().handle_message)
 
     def take_work_done_token(self) -> types.ProgressToken | None:
         """The token of the command request being handled (call from its handler)."""
