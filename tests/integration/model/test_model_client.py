@@ -7,6 +7,7 @@ process the server uses (:mod:`tandem.core.model.process`), which must behave th
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import time
 from typing import Any
@@ -16,6 +17,7 @@ import pytest
 from tandem.core.errors import ModelError
 from tandem.core.model import ModelClient, ModelEndpointError
 from tandem.core.model.process import ModelProcess
+from tandem.core.priority import NICENESS
 from tandem.core.settings import ModelSettings
 from tests.support.model_stub import (
     Hang,
@@ -449,5 +451,7 @@ async def test_a_closed_model_process_leaves_no_child(model_stub: ModelStub, kin
     await ask(client)
     child = client._child
     assert child is not None
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, child.pid) == min(19, mine + NICENESS)
     await client.close()
     assert child.returncode is not None

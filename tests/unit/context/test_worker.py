@@ -15,6 +15,7 @@ from tandem.core.context.assemble import Budget, BufferView, ContextRequest
 from tandem.core.context.index import WorkspaceIndex
 from tandem.core.context.ranking import Signals
 from tandem.core.context.worker import AssembleJob, ContextRunner, found_chunks, run_assemble
+from tandem.core.priority import NICENESS
 
 CONFIG = 'def parse_config(path):\n    """Read the config."""\n    return open(path).read()\n'
 APP = "from config import parse_config\n\n\ndef main():\n    return parse_config('x.toml')\n"
@@ -57,7 +58,10 @@ async def test_the_worker_ranks_as_this_process_does(
     found = await runner.rank(index, PROMPT, signals, 10)
     assert paths(found) == paths(found_chunks(index, PROMPT, signals, 10))
     assert found[0][0].path == "config.py" and "Read the config." in found[0][1].text
-    assert worker_pid(runner) != os.getpid()
+    pid = worker_pid(runner)
+    assert pid != os.getpid()
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, pid) == min(19, mine + NICENESS)  # keystrokes first
 
 
 async def test_the_worker_follows_the_index_as_it_changes(
