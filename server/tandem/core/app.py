@@ -167,7 +167,7 @@ class Tandem:
         self.chats.cancel()
         await self.tasks.shutdown()
         await self.tracker.close()
-        self.context.close()
+        await self.context.close()
         self.indexer.close()
         if self._model is not None:
             await self._model.close()

@@ -3,6 +3,7 @@ the index followed as it changes, and a worker that dies costs no request."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 from collections.abc import AsyncIterator
@@ -37,7 +38,7 @@ async def runner(tmp_path: Path) -> AsyncIterator[ContextRunner]:
     thread = ThreadPoolExecutor(1)
     runner = ContextRunner(tmp_path / "tiktoken", thread, processes=True)
     yield runner
-    runner.close()
+    await runner.close()
     thread.shutdown()
 
 
@@ -46,9 +47,9 @@ def paths(found: list) -> list[tuple[str, int, str]]:
 
 
 def worker_pid(runner: ContextRunner) -> int:
-    pool = runner._pool
-    assert pool is not None and pool._processes
-    return next(iter(pool._processes))
+    worker = runner._worker
+    assert worker is not None and worker.alive
+    return worker.child.pid
 
 
 async def test_the_worker_ranks_as_this_process_does(
@@ -113,6 +114,7 @@ async def test_a_worker_that_dies_costs_no_request(
     dead = worker_pid(runner)
     os.kill(dead, signal.SIGKILL)
     assert paths(await runner.rank(index, PROMPT, None, 10)) == expected  # answered
+    await asyncio.sleep(0.2)
     assert paths(await runner.rank(index, PROMPT, None, 10)) == expected
     assert worker_pid(runner) != dead  # a new worker took over
     assert not runner.in_process
@@ -124,6 +126,6 @@ async def test_the_thread_alone_when_processes_are_off(
     thread = ThreadPoolExecutor(1)
     runner = ContextRunner(tmp_path / "tiktoken", thread, processes=False)
     found = await runner.rank(index, PROMPT, None, 10)
-    assert runner.in_process and runner._pool is None
+    assert runner.in_process and runner._worker is None
     assert paths(found) == paths(found_chunks(index, PROMPT, None, 10))
     thread.shutdown()

@@ -98,8 +98,8 @@ class ContextService:
         """Have the worker ready (and its token counter loaded) before the first request."""
         self.runner.warm(self.encoding())
 
-    def close(self) -> None:
-        self.runner.close()
+    async def close(self) -> None:
+        await self.runner.close()
 
     def budget(self, override: int | None = None) -> Budget:
         s = self._settings()

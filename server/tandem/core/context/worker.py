@@ -14,29 +14,28 @@ wait behind it. So the server hands both to one spawned worker process, as plain
   diff against fetched ahead, and the disk text of files sent before, to tell whether
   they changed since.
 
-The worker keeps its own token counters and redaction results, which is what makes
-a conversation's later requests cheap. It points its standard output at standard
-error first (the server's stdout may be the editor's protocol stream), and it leaves
-when the server does. If it cannot be started, or dies, the call runs in-process on the
-context thread instead and the next call starts a new worker: a request is never lost
-to the worker. The CLI, which answers one request and exits, uses the thread alone.
+The worker (``python -m tandem.core.context.worker``, speaking
+:mod:`tandem.core.pipes` frames) answers one call at a time and keeps its own token
+counters and redaction results, which is what makes a conversation's later requests
+cheap. If it cannot be started, or dies, the call runs in-process on the context
+thread instead and the next call starts a new worker: a request is never lost to the
+worker. The CLI, which answers one request and exits, uses the thread alone.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import logging
-import multiprocessing
 import os
 import sys
 import threading
-import time
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from tandem.core.context.assemble import Assembled, assemble
 from tandem.core.context.index import ChunkRecord, WorkspaceIndex
@@ -45,7 +44,8 @@ from tandem.core.context.planner import Budget
 from tandem.core.context.ranking import RankedChunk, Signals, rank_context
 from tandem.core.context.sections import sent_hash
 from tandem.core.context.tokens import TokenCounter
-from tandem.core.priority import yield_to_the_editor
+from tandem.core.errors import ContextError
+from tandem.core.pipes import HEADER, child_setup, frame, portable, read_frame, spawn
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -53,8 +53,8 @@ Found = list[tuple[RankedChunk, ChunkRecord]]
 """The best chunks, best first, each with its text."""
 GIVE_UP_AFTER = 3
 """Worker failures after which this server stays on its context thread."""
-PARENT_POLL = 1.0
-"""Seconds between the worker's checks that the server is still there."""
+STOP_SECONDS = 5.0
+"""How long a closing worker may take to leave before it is killed."""
 
 
 @dataclass(frozen=True)
@@ -110,61 +110,138 @@ def run_assemble(job: AssembleJob, counters: Counters) -> Assembled:
 
 # -- in the worker process -------------------------------------------------------------
 
-_indexes: dict[Path, WorkspaceIndex] = {}
-_counters: Counters | None = None
 
+class _Handlers:
+    """The calls the worker answers, and what they keep between calls."""
 
-def _start(cache_dir: Path, log_level: int, log_file: str | None) -> None:
-    """A new worker: quiet stdout, the server's log, and an exit when the server goes."""
-    global _counters
-    sys.stdout.flush()
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    yield_to_the_editor()
-    handler: logging.Handler = (
-        logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler()
-    )
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=log_level, handlers=[handler], force=True)
-    _counters = Counters(cache_dir)
-    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+    def __init__(self) -> None:
+        self.indexes: dict[Path, WorkspaceIndex] = {}
+        self.counters: Counters | None = None
 
+    def setup(self, cache_dir: Path) -> None:
+        self.counters = Counters(cache_dir)
 
-def _watch_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(PARENT_POLL)
-    os._exit(0)
+    def warm(self, encoding: str) -> None:
+        assert self.counters is not None
+        self.counters.get(encoding)
 
+    def rank(self, ref: IndexRef, prompt: str, signals: Signals | None, limit: int) -> Found:
+        index = self.indexes.get(ref.db_path)
+        if index is None or index.instance != ref.instance:
+            if index is not None:
+                index.close()
+            index = self.indexes[ref.db_path] = WorkspaceIndex.reader(ref.db_path, ref.generation)
+            index.instance = ref.instance
+        index.follow(ref.generation)
+        return found_chunks(index, prompt, signals, limit)
 
-def _warm(encoding: str) -> None:
-    assert _counters is not None
-    _counters.get(encoding)
+    def assemble(self, job: AssembleJob) -> Assembled:
+        assert self.counters is not None
+        return run_assemble(job, self.counters)
 
-
-def _rank_in_worker(ref: IndexRef, prompt: str, signals: Signals | None, limit: int) -> Found:
-    index = _indexes.get(ref.db_path)
-    if index is None or index.instance != ref.instance:
+    def forget_index(self, db_path: Path) -> None:
+        index = self.indexes.pop(db_path, None)
         if index is not None:
             index.close()
-        index = _indexes[ref.db_path] = WorkspaceIndex.reader(ref.db_path, ref.generation)
-        index.instance = ref.instance
-    index.follow(ref.generation)
-    return found_chunks(index, prompt, signals, limit)
 
 
-def _assemble_in_worker(job: AssembleJob) -> Assembled:
-    assert _counters is not None
-    return run_assemble(job, _counters)
+def main(argv: list[str]) -> int:
+    channel = os.fdopen(child_setup(argv), "wb")
+    handlers = _Handlers()
+    while (message := _read(sys.stdin.buffer)) is not None:
+        _, call_id, name, args = message
+        try:
+            reply: tuple[Any, ...] = ("result", call_id, getattr(handlers, name)(*args))
+        except Exception as error:  # every failure goes back to the caller, whatever it is
+            reply = ("error", call_id, portable(error, ContextError))
+        channel.write(frame(reply))
+        channel.flush()
+    return 0
 
 
-def forget_index(db_path: Path) -> None:
-    """In the worker: close the view of an index the server dropped."""
-    index = _indexes.pop(db_path, None)
-    if index is not None:
-        index.close()
+def _read(stream: BinaryIO) -> tuple[Any, ...] | None:
+    import pickle
+
+    header = stream.read(HEADER.size)
+    if len(header) < HEADER.size:
+        return None
+    body = stream.read(HEADER.unpack(header)[0])
+    message: tuple[Any, ...] = pickle.loads(body)
+    return message
 
 
 # -- the server's side -----------------------------------------------------------------
+
+
+class WorkerStopped(Exception):
+    """The worker process ended with calls in flight."""
+
+
+class _Worker:
+    """One worker process, and the calls waiting for its answers."""
+
+    def __init__(self, child: asyncio.subprocess.Process) -> None:
+        self.child = child
+        self._calls: dict[int, asyncio.Future[Any]] = {}
+        self._ids = itertools.count(1)
+        self._reader = asyncio.create_task(self._read())
+
+    @classmethod
+    async def start(cls, cache_dir: Path) -> _Worker:
+        worker = cls(await spawn("tandem.core.context.worker"))
+        worker.send("setup", cache_dir).add_done_callback(_seen)
+        return worker
+
+    @property
+    def alive(self) -> bool:
+        return self.child.returncode is None and not self._reader.done()
+
+    def send(self, name: str, *args: object) -> asyncio.Future[Any]:
+        assert self.child.stdin is not None
+        call_id = next(self._ids)
+        future = self._calls[call_id] = asyncio.get_running_loop().create_future()
+        self.child.stdin.write(frame(("call", call_id, name, args)))
+        return future
+
+    async def call(self, name: str, *args: object) -> Any:
+        future = self.send(name, *args)
+        assert self.child.stdin is not None
+        await self.child.stdin.drain()
+        return await future
+
+    async def _read(self) -> None:
+        assert self.child.stdout is not None
+        while (message := await read_frame(self.child.stdout)) is not None:
+            kind, call_id, value = message
+            future = self._calls.pop(call_id, None)
+            if future is None or future.done():
+                continue
+            if kind == "result":
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+        await self.child.wait()
+        for future in self._calls.values():
+            if not future.done():
+                future.set_exception(WorkerStopped(f"exit code {self.child.returncode}"))
+        self._calls.clear()
+
+    async def stop(self) -> None:
+        if self.child.stdin is not None and not self.child.stdin.is_closing():
+            self.child.stdin.close()  # the worker leaves at the end of its input
+        try:
+            await asyncio.wait_for(self.child.wait(), STOP_SECONDS)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                self.child.kill()
+            await self.child.wait()
+        await asyncio.gather(self._reader, return_exceptions=True)
+
+
+def _seen(future: asyncio.Future[Any]) -> None:
+    """For calls nobody awaits: a failure shows in the next call, not as a warning."""
+    if not future.cancelled():
+        future.exception()
 
 
 class ContextRunner:
@@ -174,10 +251,11 @@ class ContextRunner:
     def __init__(self, cache_dir: Path, thread: Executor, processes: bool = False) -> None:
         self.counters = Counters(cache_dir)
         self._thread = thread
-        self._processes = processes
-        self._pool: ProcessPoolExecutor | None = None
+        self._processes = processes and sys.platform != "win32"
+        self._worker: _Worker | None = None
+        self._starting: asyncio.Lock | None = None
         self._failures = 0
-        self._lock = threading.Lock()
+        self._warming: asyncio.Task[None] | None = None
 
     @property
     def in_process(self) -> bool:
@@ -185,82 +263,71 @@ class ContextRunner:
         return not self._processes or self._failures >= GIVE_UP_AFTER
 
     def warm(self, encoding: str) -> None:
-        """Start the worker and load its token counter before the first request."""
-        pool = self._ensure_pool()
-        if pool is not None:
-            try:
-                pool.submit(_warm, encoding).add_done_callback(self._warmed)
-            except (BrokenProcessPool, RuntimeError, OSError) as error:
-                self._failed(pool, error)
+        """Start the worker and load its token counter before the first request (call
+        from the event loop)."""
+        if not self.in_process:
+            self._warming = asyncio.get_running_loop().create_task(self._warm(encoding))
 
-    def _warmed(self, future: Future[None]) -> None:
-        if not future.cancelled() and future.exception() is not None:
-            log.warning("the context worker did not start: %s", future.exception())
+    async def _warm(self, encoding: str) -> None:
+        try:
+            worker = await self._ensure_worker()
+            if worker is not None:
+                await worker.call("warm", encoding)
+        except (WorkerStopped, OSError, ContextError) as error:
+            log.warning("the context worker did not start: %s", error)
 
     async def rank(
         self, index: WorkspaceIndex, prompt: str, signals: Signals | None, limit: int
     ) -> Found:
         return await self._call(
             lambda: found_chunks(index, prompt, signals, limit),
-            _rank_in_worker, IndexRef.of(index), prompt, signals, limit,
+            "rank", IndexRef.of(index), prompt, signals, limit,
         )  # fmt: skip
 
     async def assemble(self, job: AssembleJob) -> Assembled:
-        return await self._call(lambda: run_assemble(job, self.counters), _assemble_in_worker, job)
+        return await self._call(lambda: run_assemble(job, self.counters), "assemble", job)
 
     def forget_index(self, db_path: Path) -> None:
-        pool = self._pool
-        if pool is not None:
-            try:
-                pool.submit(forget_index, db_path)
-            except (BrokenProcessPool, RuntimeError, OSError) as error:
-                self._failed(pool, error)
+        worker = self._worker
+        if worker is not None and worker.alive:
+            worker.send("forget_index", db_path).add_done_callback(_seen)
 
-    def close(self) -> None:
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+    async def close(self) -> None:
+        worker, self._worker = self._worker, None
+        if self._warming is not None:
+            await asyncio.gather(self._warming, return_exceptions=True)
+        if worker is not None:
+            await worker.stop()
 
-    async def _call(self, local: Callable[[], T], remote: Callable[..., T], *args: object) -> T:
-        loop = asyncio.get_running_loop()
-        pool = self._ensure_pool()
-        if pool is not None:
-            try:
-                return await loop.run_in_executor(pool, remote, *args)
-            except (BrokenProcessPool, OSError) as error:
-                self._failed(pool, error)
-        return await loop.run_in_executor(self._thread, local)
+    async def _call(self, local: Callable[[], T], name: str, *args: object) -> T:
+        try:
+            worker = await self._ensure_worker()
+            if worker is not None:
+                result: T = await worker.call(name, *args)
+                return result
+        except (WorkerStopped, OSError, RuntimeError) as error:
+            self._failed(error)
+        return await asyncio.get_running_loop().run_in_executor(self._thread, local)
 
-    def _ensure_pool(self) -> ProcessPoolExecutor | None:
+    async def _ensure_worker(self) -> _Worker | None:
         if self.in_process:
             return None
-        with self._lock:
-            if self._pool is None:
-                root = logging.getLogger()
-                files = [h for h in root.handlers if isinstance(h, logging.FileHandler)]
-                log_file = files[0].baseFilename if files else None
-                try:
-                    self._pool = ProcessPoolExecutor(
-                        1,
-                        mp_context=multiprocessing.get_context("spawn"),
-                        initializer=_start,
-                        initargs=(self.counters.cache_dir, root.getEffectiveLevel(), log_file),
-                    )
-                except (OSError, ValueError) as error:
-                    self._failures = GIVE_UP_AFTER
-                    log.warning("the context worker cannot start (%s); working in-process", error)
-                    return None
-            return self._pool
+        if self._starting is None:
+            self._starting = asyncio.Lock()
+        async with self._starting:
+            if self._worker is None or not self._worker.alive:
+                self._worker = await _Worker.start(self.counters.cache_dir)
+            return self._worker
 
-    def _failed(self, pool: ProcessPoolExecutor, error: BaseException) -> None:
-        with self._lock:
-            if self._pool is pool:
-                self._pool = None
-                self._failures += 1
-        pool.shutdown(wait=False, cancel_futures=True)
+    def _failed(self, error: BaseException) -> None:
+        self._worker = None
+        self._failures += 1
         log.warning(
             "the context worker stopped (%s); this request is made in-process%s",
             error or type(error).__name__,
             "" if self.in_process else ", the next starts a new worker",
         )
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

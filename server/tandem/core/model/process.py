@@ -8,8 +8,8 @@ with ten answers streaming it was the largest holder. :class:`ModelProcess` keep
 :class:`~tandem.core.model.client.ModelClient`'s interface and runs the client in a
 child (``python -m tandem.core.model.child``), so the server only moves text.
 
-The wire is the child's stdin and stdout, in frames: a 4-byte big-endian length, then
-a pickle. To the child: ``("call", id, method, args)``, ``("cancel", id)``. From it:
+The wire is the child's stdin and stdout, in frames (:mod:`tandem.core.pipes`). To
+the child: its settings first, then ``("call", id, method, args)``, ``("cancel", id)``. From it:
 ``("delta", id, text)`` per streamed piece, in order, then ``("result", id, value)``
 or ``("error", id, exception)``. Cancelling the caller sends ``cancel`` (the child
 cancels the call, which closes its HTTP stream) and lets ``CancelledError`` propagate.
@@ -24,39 +24,18 @@ import contextlib
 import inspect
 import itertools
 import logging
-import os
-import pickle
-import struct
-import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from tandem.core.errors import ModelError
 from tandem.core.model.endpoint import describe_endpoint
+from tandem.core.pipes import frame, read_frame, spawn
 from tandem.core.settings import ModelSettings
 
 log = logging.getLogger(__name__)
 
-HEADER = struct.Struct(">I")
 STOP_SECONDS = 5.0
 """How long a closing child may take to finish before it is killed."""
-Frame = tuple[Any, ...]
-
-
-def frame(message: Frame) -> bytes:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    return HEADER.pack(len(data)) + data
-
-
-async def read_frame(reader: asyncio.StreamReader) -> Frame | None:
-    """The next message, or None at the end of the stream."""
-    try:
-        size = HEADER.unpack(await reader.readexactly(HEADER.size))[0]
-        message: Frame = pickle.loads(await reader.readexactly(size))
-    except asyncio.IncompleteReadError:
-        return None
-    return message
 
 
 @dataclass
@@ -182,16 +161,7 @@ def _stopped(child: asyncio.subprocess.Process, error: BaseException | None = No
 
 
 async def _spawn(settings: ModelSettings) -> asyncio.subprocess.Process:
-    root = logging.getLogger()
-    files = [h for h in root.handlers if isinstance(h, logging.FileHandler)]
-    source = str(Path(__file__).resolve().parents[3])  # the folder holding ``tandem``
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (source, env.get("PYTHONPATH")) if p)
-    args = [str(root.getEffectiveLevel()), files[0].baseFilename if files else ""]
-    child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tandem.core.model.child", *args,
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env,
-    )  # fmt: skip
+    child = await spawn("tandem.core.model.child")
     assert child.stdin is not None
     child.stdin.write(frame(("settings", settings)))
     return child
