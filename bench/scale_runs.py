@@ -50,6 +50,9 @@ class FreshResult:
     state_ms_during_indexing: list[float]
     preview_ms: list[float]
     memory_rss_mb: float | None = None
+    """RSS of the server and its workers, summed (shared pages counted in each)."""
+    memory_pss_mb: float | None = None
+    """PSS of the server and its workers, summed: what they use together."""
     memory_peak_mb: float | None = None
     open_documents: int = 0
 
@@ -98,7 +101,8 @@ async def fresh_run(
             preview_ms=await previews(server, ws, prompts, repeats),
         )
         if open_docs:
-            result.memory_rss_mb = await open_and_edit(server, ws, open_docs)
+            memory = await open_and_edit(server, ws, open_docs)
+            result.memory_rss_mb, result.memory_pss_mb = memory
             result.memory_peak_mb = server.memory_mb("VmHWM")
             result.open_documents = open_docs
     return result
@@ -127,9 +131,9 @@ async def previews(
     return samples
 
 
-async def open_and_edit(server: Server, ws: Workspace, count: int) -> float:
-    """Open ``count`` real files, edit each a few times, let the server settle; VmRSS
-    of the server and its child processes (the context worker), summed."""
+async def open_and_edit(server: Server, ws: Workspace, count: int) -> tuple[float, float]:
+    """Open ``count`` real files, edit each a few times, let the server settle; RSS and
+    PSS of the server and its child processes (the context worker), each summed."""
     docs = [p for p in tracked_files(ws.path) if p.suffix == ".py"]
     chosen = docs[:: max(1, len(docs) // count)][:count]
     for path in chosen:
@@ -141,6 +145,7 @@ async def open_and_edit(server: Server, ws: Workspace, count: int) -> float:
     await asyncio.sleep(1.0)  # past the 0.3 s re-index debounce of the last edits
     await poller.until(index_ready, INDEX_TIMEOUT)
     rss = server.memory_mb("VmRSS") + server.children_rss_mb()  # the context worker too
+    pss = server.pss_mb()
     for path in chosen:
         server.session.client.text_document_did_close(
             types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri(path)))
@@ -148,7 +153,7 @@ async def open_and_edit(server: Server, ws: Workspace, count: int) -> float:
     await poller.until(lambda st: not st["openDocuments"], 60)
     await asyncio.sleep(0.2)  # the closed files are read back from disk after 0.05 s
     await poller.until(index_ready, INDEX_TIMEOUT)
-    return rss
+    return rss, pss
 
 
 # -- the same data dir again -------------------------------------------------------------

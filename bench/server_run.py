@@ -76,6 +76,28 @@ class Server:
                 )
         return total / 1024
 
+    def pss_mb(self) -> float:
+        """Proportional set size of the server and its child processes, summed, in MiB.
+
+        RSS counts a page shared by several processes (the interpreter, libraries) once
+        in each; PSS shares it out among them, so the sum is what they use together."""
+        pids = [self.pid] + [
+            int(child)
+            for task in Path(f"/proc/{self.pid}/task").iterdir()
+            for child in (task / "children").read_text().split()
+        ]
+        total = 0
+        for pid in pids:
+            try:
+                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            except OSError:  # ended meanwhile
+                continue
+            total += next(
+                (int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")),
+                0,
+            )
+        return total / 1024
+
     def files_read(self) -> list[int]:
         """Per indexing pass so far, how many files the indexer read from disk."""
         with open(self.log, "rb") as handle:

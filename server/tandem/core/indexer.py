@@ -22,6 +22,7 @@ from typing import Any
 
 from tandem.core.context.index import FileUpdate, WorkspaceIndex
 from tandem.core.context.index_prepare import workers_for
+from tandem.core.priority import return_free_memory
 from tandem.core.tasks import TaskOwner
 from tandem.core.tracker import FileChanges
 from tandem.core.workspace import Folder
@@ -220,3 +221,4 @@ def settle_heap() -> None:
     allocates at that moment (a chat turn, a keystroke)."""
     gc.collect()
     gc.freeze()
+    return_free_memory()

@@ -46,6 +46,7 @@ from tandem.core.context.sections import sent_hash
 from tandem.core.context.tokens import TokenCounter
 from tandem.core.errors import ContextError
 from tandem.core.pipes import HEADER, child_setup, frame, portable, read_frame, spawn
+from tandem.core.priority import return_free_memory
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -156,6 +157,7 @@ def main(argv: list[str]) -> int:
             reply = ("error", call_id, portable(error, ContextError))
         channel.write(frame(reply))
         channel.flush()
+        return_free_memory()  # after the reply: the caller does not wait for it
     return 0
 
 
