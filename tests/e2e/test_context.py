@@ -172,7 +172,9 @@ async def test_the_diff_follows_the_disk_while_nothing_else_changes(tmp_path, mo
         await diff_shows("+    return open(path, 'rb').read()")
         (repo / "lib.py").write_text(LIB.replace("open(path)", "open(path, 'rt')"))
         body = await diff_shows("+    return open(path, 'rt').read()")
-        assert "open(path, 'rb')" not in body
+        # The diff holds the newest change only. (The retrieved code may show the
+        # older text until the index catches up with the disk, a moment later.)
+        assert "+    return open(path, 'rb')" not in body
 
 
 async def test_a_large_first_index_on_worker_processes_keeps_the_protocol_clean(
