@@ -27,7 +27,13 @@ from openai.types.chat import (
 )
 
 from tandem.core.model import compat, faults
-from tandem.core.model.endpoint import api_key, base_url, describe_endpoint, key_is_set
+from tandem.core.model.endpoint import (
+    Configured,
+    api_key,
+    base_url,
+    describe_endpoint,
+    key_is_set,
+)
 from tandem.core.model.loop import ModelLoop
 from tandem.core.model.stream import ChatResult, Collector, OnDelta, usage_dict
 from tandem.core.settings import ModelSettings
@@ -43,7 +49,7 @@ def _given(value: float | None) -> float | Omit:
     return openai.omit if value is None else value
 
 
-class ModelClient:
+class ModelClient(Configured):
     """One endpoint, as configured by ``model.*``; safe to share between tasks."""
 
     def __init__(self, settings: ModelSettings) -> None:
@@ -52,14 +58,6 @@ class ModelClient:
         self._shape = compat.RequestShape()
         """What this endpoint accepts; adapted when it rejects a part of a request."""
         self._runner = ModelLoop()
-
-    @property
-    def model_name(self) -> str:
-        return self.settings.resolved_name()
-
-    @property
-    def endpoint(self) -> str:
-        return describe_endpoint(self.settings)
 
     async def stream_chat(self, messages: Messages, on_delta: OnDelta) -> ChatResult:
         """Stream an answer, calling ``on_delta`` with each piece of text in order.

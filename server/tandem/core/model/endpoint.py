@@ -53,3 +53,17 @@ def running_hint(url: str) -> str:
         port = None
     name = KNOWN_SERVERS.get(port) if port is not None else None
     return f"is {name} running?" if name else "is the server running?"
+
+
+class Configured:
+    """What a model client says of itself, from its ``model.*`` settings."""
+
+    settings: ModelSettings
+
+    @property
+    def model_name(self) -> str:
+        return self.settings.resolved_name()
+
+    @property
+    def endpoint(self) -> str:
+        return describe_endpoint(self.settings)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tandem.core.errors import ModelError
-from tandem.core.model.endpoint import describe_endpoint
+from tandem.core.model.endpoint import Configured
 from tandem.core.pipes import frame, read_frame, spawn
 from tandem.core.settings import ModelSettings
 
@@ -45,7 +45,7 @@ class _Call:
     pending: list[Any] = field(default_factory=list)
 
 
-class ModelProcess:
+class ModelProcess(Configured):
     """One endpoint, as configured by ``model.*``, served by a child process."""
 
     def __init__(self, settings: ModelSettings) -> None:
@@ -56,14 +56,6 @@ class ModelProcess:
         self._ids = itertools.count(1)
         self._starting = asyncio.Lock()
         self._closed = False
-
-    @property
-    def model_name(self) -> str:
-        return self.settings.resolved_name()
-
-    @property
-    def endpoint(self) -> str:
-        return describe_endpoint(self.settings)
 
     async def stream_chat(self, messages: list[dict[str, Any]], on_delta: Any) -> Any:
         return await self._call("stream_chat", (messages,), on_delta)
