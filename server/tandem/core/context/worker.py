@@ -4,7 +4,7 @@ Ranking the index and assembling a request (redacting, counting and rendering a 
 hundred kilobytes) are pure Python and hold the GIL for tens of milliseconds per
 request. In the server's process that time is taken from the event loop, which needs
 the same GIL for every keystroke; with ten chat sessions at once the editor's edits
-wait behind it. So the server hands both to one spawned worker process, as plain data:
+wait behind it. So the server hands both to one worker process, as plain data:
 
 * ranking gets the index's file, the prompt and the editor's signals; the worker opens
   the index read-only (SQLite in WAL mode lets it read while the server writes) and
