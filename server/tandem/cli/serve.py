@@ -17,6 +17,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from tandem.core.pipes import log_handler
+
 LOOPBACK_HOSTS = {"localhost"}
 TOKEN_ENV = "TANDEM_TOKEN"
 MIN_TOKEN_CHARS = 16
@@ -25,9 +27,9 @@ MAKE_TOKEN = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
 
 SWITCH_INTERVAL = 0.0001
 """Seconds a thread holds the GIL before one waiting for it may take it (Python's
-default is 5 ms). Context assembly runs on worker threads and the model's streams on a
-thread of their own; every keystroke is handled by the event loop thread, which would
-otherwise wait up to 5 ms at each hand-over while the others work."""
+default is 5 ms). Git and history reads run on threads (and context assembly on one
+when its worker process is down); every keystroke is handled by the event loop thread,
+which would otherwise wait up to 5 ms at each hand-over while the others work."""
 
 
 class Refused(Exception):
@@ -76,14 +78,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 def setup_logging(log_file: str | None, verbose: int) -> None:
     """Logging goes to a file or stderr, never stdout (stdout is the LSP channel)."""
     level = logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
-    handler: logging.Handler = (
-        logging.FileHandler(log_file, encoding="utf-8")
-        if log_file
-        else logging.StreamHandler(sys.stderr)
-    )
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [log_handler(log_file)]
     root.setLevel(level)
     if verbose < 2:
         logging.getLogger("pygls").setLevel(logging.WARNING)

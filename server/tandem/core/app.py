@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from tandem import __version__
+from tandem.core import pipes
 from tandem.core.chat import ChatService, TurnResult
 from tandem.core.context.assemble import Assembled
 from tandem.core.context.service import ContextService, Focus
@@ -126,7 +126,7 @@ class Tandem:
 
     def model(self) -> ModelClient:
         if self._model is None:
-            if self._workers and sys.platform != "win32":
+            if self._workers and pipes.SUPPORTED:
                 from tandem.core.model.process import ModelProcess
 
                 self._model = cast("ModelClient", ModelProcess(self.settings.model))

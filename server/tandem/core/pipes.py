@@ -11,18 +11,24 @@ ends, which is also what happens when the server dies.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import pickle
 import struct
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from tandem.core.priority import yield_to_the_editor
 
 HEADER = struct.Struct(">I")
 Frame = tuple[Any, ...]
+SUPPORTED = sys.platform != "win32"
+"""Where the server runs its work in children (Windows keeps it in-process)."""
+STOP_SECONDS = 5.0
+"""How long a closing child may take to leave before it is killed."""
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def frame(message: Frame) -> bytes:
@@ -40,6 +46,26 @@ async def read_frame(reader: asyncio.StreamReader) -> Frame | None:
     return message
 
 
+def read_frame_from(stream: BinaryIO) -> Frame | None:
+    """:func:`read_frame`, blocking, from a file (a child that answers one call at a time)."""
+    header = stream.read(HEADER.size)
+    if len(header) < HEADER.size:
+        return None
+    message: Frame = pickle.loads(stream.read(HEADER.unpack(header)[0]))
+    return message
+
+
+def log_handler(log_file: str | None) -> logging.Handler:
+    """To ``log_file``, else to stderr; never stdout, which is a protocol channel."""
+    handler: logging.Handler = (
+        logging.FileHandler(log_file, encoding="utf-8")
+        if log_file
+        else logging.StreamHandler(sys.stderr)
+    )
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    return handler
+
+
 async def spawn(module: str) -> asyncio.subprocess.Process:
     """``python -m module`` with pipes, logging where this process logs."""
     root = logging.getLogger()
@@ -54,6 +80,19 @@ async def spawn(module: str) -> asyncio.subprocess.Process:
     )  # fmt: skip
 
 
+async def stop(child: asyncio.subprocess.Process) -> None:
+    """End ``child``: its input closes, so it leaves; killed if it has not after
+    :data:`STOP_SECONDS`."""
+    if child.stdin is not None and not child.stdin.is_closing():
+        child.stdin.close()
+    try:
+        await asyncio.wait_for(child.wait(), STOP_SECONDS)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            child.kill()
+        await child.wait()
+
+
 # -- in the child ----------------------------------------------------------------------
 
 
@@ -64,11 +103,7 @@ def child_setup(argv: list[str]) -> int:
     sys.stdout = sys.stderr
     level = int(argv[0]) if argv and argv[0] else logging.WARNING
     log_file = argv[1] if len(argv) > 1 and argv[1] else None
-    handler: logging.Handler = (
-        logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler()
-    )
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=level, handlers=[handler], force=True)
+    logging.basicConfig(level=level, handlers=[log_handler(log_file)], force=True)
     yield_to_the_editor()
     return channel
 

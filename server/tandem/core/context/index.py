@@ -255,10 +255,11 @@ class WorkspaceIndex:
         log.info("index %s created (schema %d)", self.db_path, SCHEMA_VERSION)
 
     @classmethod
-    def reader(cls, db_path: Path, generation: int) -> WorkspaceIndex:
-        """A read-only view of an index another process writes (see :meth:`follow`)."""
+    def reader(cls, db_path: Path, instance: str, generation: int) -> WorkspaceIndex:
+        """A read-only view of the opening ``instance`` of an index another process
+        writes, at ``generation`` (see :meth:`follow`)."""
         index = cls(db_path, writable=False)
-        index.generation = generation
+        index.instance, index.generation = instance, generation
         return index
 
     def follow(self, generation: int) -> None:

@@ -25,7 +25,6 @@ worker. The CLI, which answers one request and exits, uses the thread alone.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import itertools
 import logging
@@ -36,8 +35,9 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, TypeVar
 
+from tandem.core import pipes
 from tandem.core.context.assemble import Assembled, assemble
 from tandem.core.context.index import ChunkRecord, WorkspaceIndex
 from tandem.core.context.inputs import ContextRequest
@@ -46,7 +46,7 @@ from tandem.core.context.ranking import RankedChunk, Signals, rank_context
 from tandem.core.context.sections import sent_hash
 from tandem.core.context.tokens import TokenCounter
 from tandem.core.errors import ContextError
-from tandem.core.pipes import HEADER, child_setup, frame, portable, read_frame, spawn
+from tandem.core.pipes import child_setup, frame, portable, read_frame, read_frame_from, spawn
 from tandem.core.priority import return_free_memory
 
 log = logging.getLogger(__name__)
@@ -55,8 +55,6 @@ Found = list[tuple[RankedChunk, ChunkRecord]]
 """The best chunks, best first, each with its text."""
 GIVE_UP_AFTER = 3
 """Worker failures after which this server stays on its context thread."""
-STOP_SECONDS = 5.0
-"""How long a closing worker may take to leave before it is killed."""
 RECOLLECT_EVERY = 100
 """Calls between the worker's full collections (see ``_settle``)."""
 
@@ -134,8 +132,9 @@ class _Handlers:
         if index is None or index.instance != ref.instance:
             if index is not None:
                 index.close()
-            index = self.indexes[ref.db_path] = WorkspaceIndex.reader(ref.db_path, ref.generation)
-            index.instance = ref.instance
+            index = self.indexes[ref.db_path] = WorkspaceIndex.reader(
+                ref.db_path, ref.instance, ref.generation
+            )
         index.follow(ref.generation)
         return found_chunks(index, prompt, signals, limit)
 
@@ -153,7 +152,7 @@ def main(argv: list[str]) -> int:
     channel = os.fdopen(child_setup(argv), "wb")
     handlers = _Handlers()
     for calls in itertools.count(1):
-        message = _read(sys.stdin.buffer)
+        message = read_frame_from(sys.stdin.buffer)
         if message is None:
             return 0
         _, call_id, name, args = message
@@ -178,17 +177,6 @@ def _settle(calls: int) -> None:
         gc.collect()
     gc.freeze()
     return_free_memory()
-
-
-def _read(stream: BinaryIO) -> tuple[Any, ...] | None:
-    import pickle
-
-    header = stream.read(HEADER.size)
-    if len(header) < HEADER.size:
-        return None
-    body = stream.read(HEADER.unpack(header)[0])
-    message: tuple[Any, ...] = pickle.loads(body)
-    return message
 
 
 # -- the server's side -----------------------------------------------------------------
@@ -248,14 +236,7 @@ class _Worker:
         self._calls.clear()
 
     async def stop(self) -> None:
-        if self.child.stdin is not None and not self.child.stdin.is_closing():
-            self.child.stdin.close()  # the worker leaves at the end of its input
-        try:
-            await asyncio.wait_for(self.child.wait(), STOP_SECONDS)
-        except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                self.child.kill()
-            await self.child.wait()
+        await pipes.stop(self.child)
         await asyncio.gather(self._reader, return_exceptions=True)
 
 
@@ -272,7 +253,7 @@ class ContextRunner:
     def __init__(self, cache_dir: Path, thread: Executor, processes: bool = False) -> None:
         self.counters = Counters(cache_dir)
         self._thread = thread
-        self._processes = processes and sys.platform != "win32"
+        self._processes = processes and pipes.SUPPORTED
         self._worker: _Worker | None = None
         self._starting: asyncio.Lock | None = None
         self._failures = 0

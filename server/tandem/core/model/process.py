@@ -20,29 +20,24 @@ that says so, and the next call starts a new child.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import itertools
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from tandem.core.errors import ModelError
 from tandem.core.model.endpoint import Configured
-from tandem.core.pipes import frame, read_frame, spawn
+from tandem.core.pipes import frame, read_frame, spawn, stop
 from tandem.core.settings import ModelSettings
 
 log = logging.getLogger(__name__)
-
-STOP_SECONDS = 5.0
-"""How long a closing child may take to finish before it is killed."""
 
 
 @dataclass
 class _Call:
     future: asyncio.Future[Any]
     on_delta: Any = None
-    pending: list[Any] = field(default_factory=list)
 
 
 class ModelProcess(Configured):
@@ -80,14 +75,7 @@ class ModelProcess(Configured):
         self._calls.clear()
         if child is None:
             return
-        if child.stdin is not None and not child.stdin.is_closing():
-            child.stdin.close()  # the child leaves at the end of its input
-        try:
-            await asyncio.wait_for(child.wait(), STOP_SECONDS)
-        except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                child.kill()
-            await child.wait()
+        await stop(child)
         if self._reader is not None:
             await asyncio.gather(self._reader, return_exceptions=True)
 
