@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import procfs
+
 LOG_PROBLEM = re.compile(r" (ERROR|CRITICAL) |^Traceback ")
 RSS_GROWTH_LIMIT = 0.10
 """Memory is flat when RSS at the end is within this share of RSS after warm-up."""
@@ -91,27 +93,8 @@ def log_problems(log: Path) -> list[str]:
 def rss_kb(pid: int) -> int | None:
     """Resident set size of a live process and its child processes (the server's
     context worker and model process), from ``/proc``; None once it is gone."""
-    own = _vm_rss(pid)
-    if own is None:
-        return None
-    children = []
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        try:
-            children += [int(child) for child in task.read_text().split()]
-        except OSError:  # the thread ended meanwhile
-            continue
-    return own + sum(_vm_rss(child) or 0 for child in children)
-
-
-def _vm_rss(pid: int) -> int | None:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return None
-    for line in status.splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return None
+    own = procfs.kb(pid, "VmRSS")
+    return None if own is None else own + procfs.children_kb(pid, "VmRSS")
 
 
 @dataclass

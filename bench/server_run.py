@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import procfs
 from bench.chat_overhead import capabilities
 from lsprotocol import types
 from pytest_lsp.client import make_test_lsp_client
@@ -52,51 +53,22 @@ class Server:
 
     def memory_mb(self, key: str = "VmRSS") -> float:
         """``VmRSS`` (now) or ``VmHWM`` (peak) of the server process, in MiB."""
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith(f"{key}:"):
-                return int(line.split()[1]) / 1024
-        raise RuntimeError(f"{key} missing from /proc/{self.pid}/status")
+        found = procfs.kb(self.pid, key)
+        if found is None:
+            raise RuntimeError(f"{key} missing from /proc/{self.pid}/status")
+        return found / 1024
 
     def children_rss_mb(self) -> float:
-        """``VmRSS`` of the server's child processes (its index workers), summed, in MiB."""
-        total = 0
-        for task in Path(f"/proc/{self.pid}/task").iterdir():
-            for child in (task / "children").read_text().split():
-                try:
-                    status = Path(f"/proc/{child}/status").read_text()
-                except OSError:  # ended meanwhile
-                    continue
-                total += next(
-                    (
-                        int(line.split()[1])
-                        for line in status.splitlines()
-                        if line.startswith("VmRSS:")
-                    ),
-                    0,
-                )
-        return total / 1024
+        """``VmRSS`` of the server's child processes (its workers), summed, in MiB."""
+        return procfs.children_kb(self.pid, "VmRSS") / 1024
 
     def pss_mb(self) -> float:
         """Proportional set size of the server and its child processes, summed, in MiB.
 
         RSS counts a page shared by several processes (the interpreter, libraries) once
         in each; PSS shares it out among them, so the sum is what they use together."""
-        pids = [self.pid] + [
-            int(child)
-            for task in Path(f"/proc/{self.pid}/task").iterdir()
-            for child in (task / "children").read_text().split()
-        ]
-        total = 0
-        for pid in pids:
-            try:
-                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
-            except OSError:  # ended meanwhile
-                continue
-            total += next(
-                (int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")),
-                0,
-            )
-        return total / 1024
+        own = procfs.kb(self.pid, "Pss", "smaps_rollup") or 0
+        return (own + procfs.children_kb(self.pid, "Pss", "smaps_rollup")) / 1024
 
     def files_read(self) -> list[int]:
         """Per indexing pass so far, how many files the indexer read from disk."""
