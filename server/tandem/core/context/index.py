@@ -20,8 +20,8 @@ Why this layout:
 * **Contentless** (``content=''``) so the terms are not stored at all; ``detail=full``
   because ``bm25()`` needs term frequencies, which contentless tables only keep with
   positions. Deleting a contentless row needs its original column values: they are
-  rebuilt from what ``chunks`` and ``files`` keep (the file text, zlib-compressed,
-  plus each chunk's range, header and names), deterministically.
+  rebuilt from what ``chunks`` and ``files`` keep (the file text, stored as
+  UTF-8, plus each chunk's range, header and names), deterministically.
 * **Incremental.** ``files`` remembers mtime, size and a content hash, so a warm start
   skips unchanged files without reading them and a write of identical content is a
   no-op. One file's update is one transaction: delete its chunks, insert the new ones.
@@ -70,7 +70,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 """Bumped whenever the schema, the chunker or the terms change: old indexes rebuild."""
 BATCH_FILES = 200
 FREQUENCIES_KEPT = 20_000
