@@ -177,6 +177,25 @@ async def test_the_diff_follows_the_disk_while_nothing_else_changes(tmp_path, mo
         assert "+    return open(path, 'rb')" not in body
 
 
+async def test_a_save_the_editor_reports_reaches_the_diff_at_once(tmp_path, model_stub):
+    """Typing changes nothing on disk, so the diff is kept; ``didSave`` says the disk
+    changed before any watcher could, and the next request's diff has the change."""
+    repo = make_repo(tmp_path / "repo", FILES)
+    async with start_tandem([repo], tmp_path / "data", settings=settings_for(model_stub)) as s:
+        await ready(s)
+        await s.command("tandem.previewContext", {"prompt": "what changed?"})  # diff kept
+        doc = s.open(repo / "lib.py")
+        full_change(s, doc, 2, LIB.replace("open(path)", "open(path, 'rb')"))
+        body = text_of(await s.command("tandem.previewContext", {"prompt": "what changed?"}))
+        assert "+    return open(path, 'rb')" not in body  # unsaved: in the buffer, not the diff
+        (repo / "lib.py").write_text(LIB.replace("open(path)", "open(path, 'rb')"))
+        s.client.text_document_did_save(
+            types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=doc))
+        )
+        body = text_of(await s.command("tandem.previewContext", {"prompt": "what changed?"}))
+        assert "+    return open(path, 'rb').read()" in body
+
+
 async def test_a_large_first_index_on_worker_processes_keeps_the_protocol_clean(
     tmp_path, model_stub
 ):

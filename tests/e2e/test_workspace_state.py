@@ -87,6 +87,29 @@ async def test_commit_stage_and_checkout_are_reflected(tmp_path):
         assert folder_of(state, repo)["branch"] is None
 
 
+async def test_a_view_compares_with_the_newest_commit(tmp_path):
+    """What HEAD holds of a file is kept per commit: a new commit is seen at once."""
+    repo = make_repo(tmp_path / "repo", {"a.py": "a = 1\n"})
+    async with start_tandem([repo], tmp_path / "data") as s:
+        state = await s.wait_state(lambda st: folder_of(st, repo).get("head") is not None)
+        first_head = folder_of(state, repo)["head"]
+        doc = s.open(repo / "a.py")
+        view = await s.command("tandem.fileView", {"uri": doc})
+        assert view["changedVsHead"] is False
+        s.edit(doc, 2, (0, 4), (0, 5), "2")
+        view = await s.command("tandem.fileView", {"uri": doc})
+        assert view["text"] == "a = 2\n" and view["changedVsHead"] is True
+        (repo / "a.py").write_text("a = 2\n")
+        git(repo, "commit", "-qam", "second")
+        await s.wait_state(lambda st: folder_of(st, repo).get("head") != first_head)
+        view = await s.command("tandem.fileView", {"uri": doc})
+        assert view["changedVsHead"] is False
+        git(repo, "reset", "-q", "--hard", first_head)
+        await s.wait_state(lambda st: folder_of(st, repo).get("head") == first_head)
+        view = await s.command("tandem.fileView", {"uri": doc})
+        assert view["changedVsHead"] is True  # the buffer still says 2, HEAD 1 again
+
+
 async def test_two_folders_one_git_one_not(tmp_path, profile):
     repo = make_repo(tmp_path / "repo", {"a.py": "a = 1\n"})
     plain = tmp_path / "plain"

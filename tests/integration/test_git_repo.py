@@ -232,6 +232,9 @@ def test_show_file_at_a_ref(repo: Path, open_repo) -> None:
     assert g.show("HEAD~1", "bin.dat") is None  # absent at that ref
     assert g.show("HEAD", "bin.dat") is None  # binary
     assert g.show("HEAD", "a.py", max_bytes=3) is None
+    first = g.resolve("HEAD~1")
+    assert first is not None and g.show(first, "docs/x.md") == "x\n"  # a full id: no lookup
+    assert g.show("0" * 40, "a.py") is None  # no such commit
 
 
 def test_tricky_paths_survive_diff_parsing(repo: Path, open_repo) -> None:

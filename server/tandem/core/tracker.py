@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -32,6 +33,9 @@ log = logging.getLogger(__name__)
 
 ChangeKind = Literal["added", "modified", "deleted"]
 GIT_DEBOUNCE = 0.15
+HEAD_TEXTS_KEPT = 16
+"""Files' text at HEAD kept by (commit, path): a commit's content never changes, and
+every ask reads it again for the open files."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class WorkspaceTracker:
         self._repos: dict[Path, gitinfra.GitRepo] = {}
         self._watchers: dict[Path, list[asyncio.Task[Any]]] = {}
         self._diffs: dict[Path, tuple[Any, str | None]] = {}
+        self._head_texts: OrderedDict[tuple[str, str], str | None] = OrderedDict()
 
     # -- folders -----------------------------------------------------------------
 
@@ -237,8 +242,9 @@ class WorkspaceTracker:
         A chat turn needs the diff every time; running git for it cost more than the
         rest of the turn's bookkeeping. A file saved a moment ago shows in the diff once
         the watcher has reported it (tens of milliseconds), or at once when the editor
-        saved or reloaded it (an open buffer's version is part of the key)."""
-        key = (ref, folder.disk_changes, folder.git, self._buffer_versions(folder))
+        said it saved it (``didSave`` counts as a change on disk). Typing changes no
+        file on disk, so it keeps the diff."""
+        key = (ref, folder.disk_changes, folder.git)
         cached = self._diffs.get(folder.path)
         if cached is not None and cached[0] == key:
             return cached[1]
@@ -247,10 +253,6 @@ class WorkspaceTracker:
         if unchanged and self.sees_disk(folder):  # unwatched, disk changes go unseen
             self._diffs[folder.path] = (key, diff)
         return diff
-
-    def _buffer_versions(self, folder: Folder) -> tuple[tuple[str, int | None], ...]:
-        docs = self.workspace.documents
-        return tuple((d.uri, d.version) for d in docs if d.path and folder.relative(d.path))
 
     def sees_disk(self, folder: Folder) -> bool:
         """Whether changes on disk in ``folder`` reach us (and bump ``disk_changes``)."""
@@ -281,7 +283,14 @@ class WorkspaceTracker:
         if folder.git.head is None:
             return None
         git_rel = (folder.path / rel).relative_to(folder.git_root).as_posix()
-        text: str | None = await self.git_call(folder, "show", "HEAD", git_rel)
+        key = (folder.git.head, git_rel)
+        if key in self._head_texts:
+            self._head_texts.move_to_end(key)
+            return self._head_texts[key]
+        text: str | None = await self.git_call(folder, "show", folder.git.head, git_rel)
+        self._head_texts[key] = text
+        while len(self._head_texts) > HEAD_TEXTS_KEPT:
+            self._head_texts.popitem(last=False)
         return text
 
     # -- reporting ---------------------------------------------------------------

@@ -16,6 +16,7 @@ and the rest of Tandem must work without git.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -42,6 +43,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+_FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+"""A commit named by its full id needs no ``rev-parse`` to find."""
 
 DIFF_OPTIONS = (
     "--no-color",
@@ -197,7 +201,7 @@ class GitRepo:
         None when the ref or the file there is unknown, or the content is binary or
         larger than ``max_bytes``.
         """
-        sha = self.resolve(ref)
+        sha = ref if _FULL_SHA.fullmatch(ref) else self.resolve(ref)
         if sha is None:
             return None
         try:
