@@ -478,7 +478,7 @@ class WorkspaceIndex:
     def get_chunks(self, chunk_ids: Sequence[int]) -> list[ChunkRecord]:
         """Chunks with their text, in the order asked (unknown ids are left out).
 
-        Each file's text is decompressed and split once, however many of its chunks
+        Each file's text is read and split once, however many of its chunks
         are asked for."""
         if not chunk_ids:
             return []
