@@ -178,12 +178,12 @@ async def test_the_diff_follows_the_disk_while_nothing_else_changes(tmp_path, mo
 
 
 async def test_a_save_the_editor_reports_reaches_the_diff_at_once(tmp_path, model_stub):
-    """Typing changes nothing on disk, so the diff is kept; ``didSave`` says the disk
-    changed before any watcher could, and the next request's diff has the change."""
+    """``didSave`` says the disk changed before any watcher could: the next request's
+    diff has the saved change, not the one kept from before."""
     repo = make_repo(tmp_path / "repo", FILES)
     async with start_tandem([repo], tmp_path / "data", settings=settings_for(model_stub)) as s:
         await ready(s)
-        await s.command("tandem.previewContext", {"prompt": "what changed?"})  # diff kept
+        await s.command("tandem.previewContext", {"prompt": "what changed?"})  # a diff kept
         doc = s.open(repo / "lib.py")
         full_change(s, doc, 2, LIB.replace("open(path)", "open(path, 'rb')"))
         body = text_of(await s.command("tandem.previewContext", {"prompt": "what changed?"}))

@@ -242,9 +242,8 @@ class WorkspaceTracker:
         A chat turn needs the diff every time; running git for it cost more than the
         rest of the turn's bookkeeping. A file saved a moment ago shows in the diff once
         the watcher has reported it (tens of milliseconds), or at once when the editor
-        said it saved it (``didSave`` counts as a change on disk). Typing changes no
-        file on disk, so it keeps the diff."""
-        key = (ref, folder.disk_changes, folder.git)
+        saved or reloaded it (an open buffer's version is part of the key)."""
+        key = (ref, folder.disk_changes, folder.git, self._buffer_versions(folder))
         cached = self._diffs.get(folder.path)
         if cached is not None and cached[0] == key:
             return cached[1]
@@ -253,6 +252,10 @@ class WorkspaceTracker:
         if unchanged and self.sees_disk(folder):  # unwatched, disk changes go unseen
             self._diffs[folder.path] = (key, diff)
         return diff
+
+    def _buffer_versions(self, folder: Folder) -> tuple[tuple[str, int | None], ...]:
+        docs = self.workspace.documents
+        return tuple((d.uri, d.version) for d in docs if d.path and folder.relative(d.path))
 
     def sees_disk(self, folder: Folder) -> bool:
         """Whether changes on disk in ``folder`` reach us (and bump ``disk_changes``)."""
