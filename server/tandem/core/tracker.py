@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from tandem.core import lru
 from tandem.core.documents import OpenDocument
 from tandem.core.errors import OutsideWorkspace
 from tandem.core.ignore import IgnoreRules
@@ -291,9 +292,7 @@ class WorkspaceTracker:
             self._head_texts.move_to_end(key)
             return self._head_texts[key]
         text: str | None = await self.git_call(folder, "show", folder.git.head, git_rel)
-        self._head_texts[key] = text
-        while len(self._head_texts) > HEAD_TEXTS_KEPT:
-            self._head_texts.popitem(last=False)
+        lru.put(self._head_texts, key, text, HEAD_TEXTS_KEPT)
         return text
 
     # -- reporting ---------------------------------------------------------------

@@ -15,6 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from tandem.core import lru
 from tandem.core.history.store import HistoryStore
 
 REQUEST_KEY = "requestHash"
@@ -61,7 +62,7 @@ class SentRecords:
             diff_bases(record.manifest),
         )
         with self._lock:
-            _put(self._turns, reply_id, sent, self._limits[0])
+            lru.put(self._turns, reply_id, sent, self._limits[0])
         return sent
 
     def request_text(self, store: HistoryStore, digest: str) -> str | None:
@@ -74,7 +75,7 @@ class SentRecords:
         text = store.get_snapshot(digest)
         if text is not None:
             with self._lock:
-                _put(self._texts, digest, text, self._limits[1])
+                lru.put(self._texts, digest, text, self._limits[1])
         return text
 
     def _same_store(self, store: HistoryStore) -> None:
@@ -83,13 +84,6 @@ class SentRecords:
             self._store = store
             self._turns.clear()
             self._texts.clear()
-
-
-def _put(memo: OrderedDict[str, Any], key: str, value: Any, limit: int) -> None:
-    memo[key] = value
-    memo.move_to_end(key)
-    while len(memo) > limit:
-        memo.popitem(last=False)
 
 
 def diff_bases(manifest: dict[str, Any]) -> dict[str, str]:
