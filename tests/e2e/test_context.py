@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+
 import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
@@ -175,6 +178,30 @@ async def test_the_diff_follows_the_disk_while_nothing_else_changes(tmp_path, mo
         # The diff holds the newest change only. (The retrieved code may show the
         # older text until the index catches up with the disk, a moment later.)
         assert "+    return open(path, 'rb')" not in body
+
+
+async def test_files_written_in_bursts_like_a_checkout_are_indexed_in_one_pass(
+    tmp_path, model_stub
+):
+    repo = make_repo(tmp_path / "repo", FILES)
+    async with start_tandem([repo], tmp_path / "data", settings=settings_for(model_stub)) as s:
+        await ready(s)
+        for burst in range(3):  # a checkout writes for a while; each burst is a bulk change
+            for n in range(60):
+                name = f"m{burst}_{n}"
+                (repo / "pkg" / f"{name}.py").parent.mkdir(exist_ok=True)
+                (repo / "pkg" / f"{name}.py").write_text(f"def marker_{name}():\n    pass\n")
+            await asyncio.sleep(0.1)
+        prompt = {"prompt": "where is marker_m2_59 defined?"}
+        for _ in range(100):
+            if "def marker_m2_59" in text_of(await s.command("tandem.previewContext", prompt)):
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("the last file written never reached the index")
+    log = (tmp_path / "data" / "server.log").read_text()
+    passes = [int(n) for n in re.findall(r"index repo: (\d+) files read", log)]
+    assert [n for n in passes if n] == [len(FILES), 180]  # the first pass, then one
 
 
 async def test_a_save_the_editor_reports_reaches_the_diff_at_once(tmp_path, model_stub):

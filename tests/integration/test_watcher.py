@@ -15,6 +15,7 @@ import pytest
 from watchfiles._rust_notify import RustNotify
 
 from tandem.core.ignore import IgnoreRules
+from tandem.infra.scan import scan_dirs
 from tandem.infra.watcher import FOLDER_REMOVED, FileEvent, FolderWatcher
 
 TIMEOUT = 5.0
@@ -165,6 +166,21 @@ async def test_a_new_node_modules_stops_being_watched(tmp_path: Path, start) -> 
     assert watcher.plan.flat == ("",) and watcher.plan.watched_dirs == 2
     await until(lambda: inotify_watches() == 2)  # the old watches go as notify shuts down
     assert not any(p.startswith("node_modules") for p in seen.paths())
+
+
+async def test_a_folder_missing_from_the_given_tree_is_planned_once_a_walk_finds_it(
+    tmp_path: Path, start
+) -> None:
+    make_tree(tmp_path, [".git/objects/", "src/a.py"])  # .git pruned: the root is watched alone
+    tree = scan_dirs(tmp_path, IgnoreRules.load(tmp_path))
+    make_tree(tmp_path, ["late/a.py"])  # made after the walk, before the watches
+    watcher, seen, _ = await start(tmp_path, tree=tree)
+    assert watcher.plan is not None and "late" not in watcher.plan.dirs
+    watcher.check_dirs(scan_dirs(tmp_path, IgnoreRules.load(tmp_path)).dirs)
+    await seen.wait_event("added", "late/a.py")  # what the new folder held is reported
+    assert "late" in watcher.plan.dirs
+    (tmp_path / "late" / "b.py").write_text("x\n")
+    await seen.wait_event("added", "late/b.py")
 
 
 async def test_watches_only_the_tracked_folders(tmp_path: Path, start) -> None:

@@ -30,7 +30,7 @@ from tandem.core.settings import Settings
 from tandem.core.tasks import TaskOwner
 from tandem.core.text import Encoding
 from tandem.core.tracker import ChangeKind, WorkspaceTracker
-from tandem.core.workspace import FileView, Workspace
+from tandem.core.workspace import FileView, Folder, Workspace
 
 if TYPE_CHECKING:
     from tandem.core.model import ModelClient
@@ -89,7 +89,7 @@ class Tandem:
             self.tasks,
             notifier,
             lambda: self.settings.context.maxFileBytes,
-            self._buffer_text,
+            self._buffers,
         )
         self.tracker.listeners.append(self.indexer.on_changes)
         self.context = ContextService(
@@ -185,9 +185,13 @@ class Tandem:
         folders = list(self.workspace.folders.values())
         return folders[0].remote if folders else None
 
-    def _buffer_text(self, path: Path) -> str | None:
-        doc = self.workspace.documents.by_path(path)
-        return doc.text if doc is not None else None
+    def _buffers(self, folder: Folder) -> dict[str, str]:
+        out = {}
+        for doc in self.workspace.documents:
+            rel = folder.relative(doc.path) if doc.path is not None else None
+            if rel is not None:
+                out[rel] = doc.text
+        return out
 
     # -- documents ---------------------------------------------------------------
 

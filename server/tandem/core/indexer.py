@@ -33,6 +33,14 @@ UNAVAILABLE = "unavailable"
 """The index state of a folder whose index cannot be opened."""
 BUFFER_MTIME = -1
 BATCH = 200
+SETTLE = 0.05
+"""Seconds without new disk changes before a folder's pending files are indexed."""
+BULK_CHANGES = 50
+BULK_SETTLE = 0.5
+"""The wait once :data:`BULK_CHANGES` files are pending: a checkout, a rebase or an
+install writes files for a second or more, and a pass started on the first of them
+leaves the rest to a second pass that waits for the first (each starting its own
+worker processes). The first pass over a folder starts at once."""
 
 
 def index_path(data_dir: Path, folder: Path) -> Path:
@@ -54,11 +62,12 @@ class IndexManager:
         tasks: TaskOwner,
         notifier: Any,
         max_bytes: Callable[[], int],
-        buffer_text: Callable[[Path], str | None],
+        buffers: Callable[[Folder], dict[str, str]],
     ) -> None:
         self.data_dir = data_dir
-        self.buffer_text = buffer_text
-        """The unsaved text of an open document at this path, if any: it wins over disk."""
+        self.buffers = buffers
+        """The unsaved texts of a folder's open documents, by folder-relative path: they
+        win over disk."""
         self.tasks = tasks
         self.notifier = notifier
         self.max_bytes = max_bytes
@@ -84,7 +93,9 @@ class IndexManager:
         pending.changed.update(changes.changed)
         pending.changed.difference_update(changes.removed)
         pending.removed.update(changes.removed)
-        self._schedule(folder.path, 0.05)
+        bulk = len(pending.changed) + len(pending.removed) >= BULK_CHANGES
+        first = self.state.get(folder.path) == "pending"
+        self._schedule(folder.path, BULK_SETTLE if bulk and not first else SETTLE)
 
     def on_buffer(self, folder: Folder, rel: str, text: str) -> None:
         if folder.path not in self.indexes or folder.rules.is_ignored(rel):
@@ -138,9 +149,8 @@ class IndexManager:
                 await self._apply(index, folder, pending)
 
     async def _apply(self, index: WorkspaceIndex, folder: Folder, pending: _Pending) -> None:
-        for rel in list(pending.changed):
-            text = self.buffer_text(folder.path / rel)
-            if text is not None:
+        for rel, text in self.buffers(folder).items():
+            if rel in pending.changed:
                 pending.buffers.setdefault(rel, text)
         first = self.state.get(folder.path) == "pending"
         self.state[folder.path] = "indexing"

@@ -27,7 +27,7 @@ from tandem.core.tasks import TaskOwner
 from tandem.core.workspace import FileView, Folder, Workspace
 from tandem.infra import git as gitinfra
 from tandem.infra.gitwatch import watch_git_dir
-from tandem.infra.scan import FileStat, read_text, scan
+from tandem.infra.scan import FileStat, ScanResult, read_text, scan
 from tandem.infra.watcher import FileEvent, FolderWatcher
 
 log = logging.getLogger(__name__)
@@ -72,8 +72,8 @@ class WorkspaceTracker:
         rules = await asyncio.to_thread(self._load_rules, path)
         folder = Folder(path=path, uri=uri, name=name, rules=rules)
         self.workspace.add(folder)
-        await asyncio.gather(self._scan(folder), self.refresh_git(folder, baseline=True))
-        self._watch(folder, own_watcher)
+        tree, _ = await asyncio.gather(self._scan(folder), self.refresh_git(folder, baseline=True))
+        self._watch(folder, own_watcher, tree)
         return folder
 
     async def remove_folder(self, path: Path) -> None:
@@ -88,7 +88,7 @@ class WorkspaceTracker:
         ws = self.settings.workspace
         return IgnoreRules.load(path, extra_patterns=ws.ignore, allow_patterns=ws.allow)
 
-    async def _scan(self, folder: Folder) -> None:
+    async def _scan(self, folder: Folder) -> ScanResult:
         limit = self.settings.context.maxFileBytes
         result = await asyncio.to_thread(scan, folder.path, folder.rules, limit)
         folder.files = dict(result.files)
@@ -96,15 +96,17 @@ class WorkspaceTracker:
         for rel, reason in result.skipped.items():
             log.debug("not tracked: %s (%s)", rel, reason)
         self._emit(FileChanges(folder, sorted(folder.files), []))
+        return result
 
     # -- watching ----------------------------------------------------------------
 
-    def _watch(self, folder: Folder, own_watcher: bool) -> None:
+    def _watch(self, folder: Folder, own_watcher: bool, tree: ScanResult) -> None:
+        """Watch the folder (planned from ``tree``, the walk just made) and its git dir."""
         tasks: list[asyncio.Task[Any]] = []
         if self.settings.workspace.watch == "off":
             return
         if own_watcher:
-            watcher = FolderWatcher(folder.path, folder.rules)
+            watcher = FolderWatcher(folder.path, folder.rules, tree=tree)
             tasks.append(self.tasks.run(self._run_watcher(folder, watcher), f"watch {folder.name}"))
         if folder.git_root is not None:
             tasks.append(
@@ -126,7 +128,7 @@ class WorkspaceTracker:
             await watcher.ready.wait()
             if watcher.degraded_reason:
                 self.degraded[folder.path] = watcher.degraded_reason
-            await self._rescan(folder)
+            watcher.check_dirs((await self._rescan(folder)).dirs)
 
         catching_up = self.tasks.run(catch_up(), f"catch up {folder.name}")
         try:
@@ -173,7 +175,7 @@ class WorkspaceTracker:
             self._emit(FileChanges(folder, changed, removed))
         self.schedule_git_refresh(folder)
 
-    async def _rescan(self, folder: Folder) -> None:
+    async def _rescan(self, folder: Folder) -> ScanResult:
         before = dict(folder.files)
         limit = self.settings.context.maxFileBytes
         result = await asyncio.to_thread(scan, folder.path, folder.rules, limit)
@@ -183,6 +185,7 @@ class WorkspaceTracker:
         folder.disk_changes += 1
         self._emit(FileChanges(folder, changed, removed))
         self.schedule_git_refresh(folder)
+        return result
 
     def _emit(self, changes: FileChanges) -> None:
         for listener in self.listeners:

@@ -24,14 +24,14 @@ import inspect
 import logging
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from tandem.core.ignore import IgnoreRules
 from tandem.infra.notify_thread import NotifyOptions, NotifyThread, RawChanges
-from tandem.infra.scan import scan, scan_dirs
+from tandem.infra.scan import ScanResult, scan, scan_dirs
 from tandem.infra.watch_plan import WatchPlan, plan_watches
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,13 @@ MAX_RETRIES = 3
 """Restarts in a row allowed when a directory vanishes while watches are set up."""
 FOLDER_REMOVED = "folder removed"
 _STOP = object()
+
+
+@dataclass(frozen=True)
+class _NewDirs:
+    """Directories the plan lacks, found by a walk (see :meth:`FolderWatcher.check_dirs`)."""
+
+    dirs: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -79,13 +86,17 @@ class FolderWatcher:
         force_polling: bool = False,
         poll_delay_ms: int = 500,
         replan_delay: float = REPLAN_DELAY,
+        tree: ScanResult | None = None,
     ) -> None:
+        """``tree``: a walk of the folder just made (the tracker's scan); the first plan
+        comes from it instead of a second walk."""
         self.root = root
         self.rules = rules
         """The rules in force; rebuilt here when a rules file changes."""
         self.options = NotifyOptions(step_ms, debounce_ms, force_polling, poll_delay_ms)
         self.replan_delay = replan_delay
         self.plan: WatchPlan | None = None
+        self._tree = tree
         self.degraded_reason: str | None = None
         """Why the watcher polls instead of using inotify (None while it does not)."""
         self.stopped_reason: str | None = None
@@ -99,6 +110,13 @@ class FolderWatcher:
         self._retired: list[NotifyThread] = []
         self._stopping = False
         self._retries = 0
+
+    def check_dirs(self, dirs: Iterable[str]) -> None:
+        """A walk made after the watches were placed found ``dirs``: any the plan lacks
+        (made between the walk the plan came from and the watches) gets planned."""
+        missing = frozenset(d for d in dirs if self.plan is None or d not in self.plan.dirs)
+        if missing:
+            self._queue.put_nowait((None, _NewDirs(missing)))
 
     def stop(self) -> None:
         """Stop watching; :meth:`run` returns soon after."""
@@ -138,7 +156,9 @@ class FolderWatcher:
             new_dirs = await self._pump(on_changes)
 
     async def _make_plan(self) -> WatchPlan | None:
-        tree = await asyncio.to_thread(scan_dirs, self.root, self.rules)
+        tree, self._tree = self._tree, None
+        if tree is None:
+            tree = await asyncio.to_thread(scan_dirs, self.root, self.rules)
         if not self.root.is_dir():
             self._halt(FOLDER_REMOVED)
             return None
@@ -183,6 +203,10 @@ class FolderWatcher:
             if item is _STOP:
                 return None
             source, payload = item
+            if isinstance(payload, _NewDirs):
+                new_dirs |= payload.dirs
+                deadline = loop.time()
+                continue
             if isinstance(payload, BaseException):
                 if source not in self._threads:
                     continue
