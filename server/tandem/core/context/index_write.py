@@ -116,26 +116,55 @@ def _prepare_chunk(chunk: Chunk) -> PreparedChunk:
 
 
 def write_batch(conn: sqlite3.Connection, batch: list[Prepared]) -> int:
-    """Write prepared files in the current transaction; returns how many changed."""
+    """Write prepared files in the current transaction; returns how many changed.
+
+    A file indexed before keeps the rows of every chunk that did not change (the same
+    kind, name, header, names and text, wherever it moved): a checkout or a save
+    changes a few functions of a file, and deleting a chunk's FTS row means rebuilding
+    its columns, which costs about what indexing it does. Only changed chunks are
+    deleted and inserted; the kept ones get their new lines and symbols."""
     changed = 0
     chunk_rows: list[tuple[Any, ...]] = []
+    moved_rows: list[tuple[int, int, int]] = []
     symbol_rows: list[tuple[Any, ...]] = []
     term_rows: list[tuple[Any, ...]] = []
     file_rows: list[tuple[Any, ...]] = []
     next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM chunks").fetchone()[0]
     for item in batch:
-        file_id = _write_file_row(conn, item)
-        if file_id is None:
+        update = item.update
+        row = conn.execute("SELECT id, hash FROM files WHERE path = ?", (update.path,)).fetchone()
+        if row is not None and row[1] == item.digest:
+            conn.execute(
+                "UPDATE files SET mtime_ns = ?, size = ? WHERE id = ?",
+                (update.mtime_ns, update.size, row[0]),
+            )
             continue
         changed += 1
+        stored = _stored_chunks(conn, row[0]) if row is not None else []
+        reusable: dict[tuple[Any, ...], list[_Stored]] = {}
+        for old in reversed(stored):
+            reusable.setdefault(old.key, []).append(old)
+        lines = split_lines(item.text) if reusable and item.text is not None else []
+        file_id = _write_file_row(conn, item)
         for chunk in item.chunks:
-            cid, next_id = next_id, next_id + 1
-            location = (cid, file_id, chunk.start_line, chunk.end_line, chunk.kind)
-            chunk_rows.append((*location, chunk.name, chunk.header, chunk.names))
+            same = reusable.get(_key(chunk, lines)) if reusable else None
+            if same:
+                old = same.pop()
+                cid = old.cid
+                old.columns = (chunk.names_column, chunk.body_column)
+                if (old.start_line, old.end_line) != (chunk.start_line, chunk.end_line):
+                    moved_rows.append((chunk.start_line, chunk.end_line, cid))
+            else:
+                cid, next_id = next_id, next_id + 1
+                location = (cid, file_id, chunk.start_line, chunk.end_line, chunk.kind)
+                chunk_rows.append((*location, chunk.name, chunk.header, chunk.names))
+                term_rows.append((cid, item.path_column, chunk.names_column, chunk.body_column))
             symbol_rows.extend((q.rsplit(".", 1)[-1], q, cid, ln) for q, ln in chunk.defs)
-            term_rows.append((cid, item.path_column, chunk.names_column, chunk.body_column))
+        if stored:
+            _delete_stale(conn, file_id, update.path, stored)
         if item.chunks:
             file_rows.append((file_id, *_file_columns(item.path_column, item.chunks)))
+    conn.executemany("UPDATE chunks SET start_line = ?, end_line = ? WHERE id = ?", moved_rows)
     conn.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?)", chunk_rows)
     conn.executemany("INSERT INTO symbols VALUES (?, ?, ?, ?)", symbol_rows)
     conn.executemany(
@@ -147,18 +176,9 @@ def write_batch(conn: sqlite3.Connection, batch: list[Prepared]) -> int:
     return changed
 
 
-def _write_file_row(conn: sqlite3.Connection, item: Prepared) -> int | None:
-    """Upsert the file row; None when its content is unchanged (stat refreshed only)."""
+def _write_file_row(conn: sqlite3.Connection, item: Prepared) -> int:
+    """Insert or update the file row (its id is kept on update)."""
     update = item.update
-    row = conn.execute("SELECT id, hash FROM files WHERE path = ?", (update.path,)).fetchone()
-    if row is not None and row[1] == item.digest:
-        conn.execute(
-            "UPDATE files SET mtime_ns = ?, size = ? WHERE id = ?",
-            (update.mtime_ns, update.size, row[0]),
-        )
-        return None
-    if row is not None:
-        delete_file_rows(conn, row[0], update.path)
     blob = _pack(item.text) if item.text is not None else None
     values = (update.path, update.mtime_ns, update.size, item.digest, blob)
     return int(
@@ -171,38 +191,80 @@ def _write_file_row(conn: sqlite3.Connection, item: Prepared) -> int | None:
     )
 
 
-def delete_file_rows(conn: sqlite3.Connection, file_id: int, path: str) -> None:
-    """Remove a file's chunks; FTS5 rows are deleted with their rebuilt column values."""
+@dataclass
+class _Stored:
+    """A chunk as the index holds it, while its file is rewritten or removed."""
+
+    cid: int
+    start_line: int
+    end_line: int
+    header: str | None
+    names: str
+    text: str
+    key: tuple[Any, ...]
+    """What a new chunk must equal to keep this one's rows (see :func:`_key`)."""
+    columns: tuple[str, str] | None = None
+    """Its (names, body) FTS columns, set when a new chunk keeps it."""
+
+
+def _key(chunk: PreparedChunk, lines: Sequence[str]) -> tuple[Any, ...]:
+    text = "\n".join(lines[chunk.start_line : chunk.end_line + 1])
+    return (chunk.kind, chunk.name, chunk.header, chunk.names, text)
+
+
+def _stored_chunks(conn: sqlite3.Connection, file_id: int) -> list[_Stored]:
+    """A file's chunks in line order, read before its text is overwritten; their
+    symbols are deleted (each chunk the file still has writes its own anew)."""
     text_row = conn.execute("SELECT text FROM files WHERE id = ?", (file_id,)).fetchone()
     lines = split_lines(unpack(text_row[0])) if text_row and text_row[0] is not None else []
-    path_column = " ".join(path_terms(path))
     rows = conn.execute(
-        "SELECT id, start_line, end_line, header, names FROM chunks WHERE file_id = ? "
-        "ORDER BY start_line",
+        "SELECT id, start_line, end_line, kind, name, header, names FROM chunks "
+        "WHERE file_id = ? ORDER BY start_line",
         (file_id,),
     ).fetchall()
-    columns: list[PreparedChunk] = []
-    for cid, start, end, header, names in rows:
-        body = _body_text(header, "\n".join(lines[start : end + 1]))
-        conn.execute(
-            "INSERT INTO chunk_terms (chunk_terms, rowid, path, names, body) "
-            "VALUES ('delete', ?, ?, ?, ?)",
-            (cid, path_column, _names_column(names), body),
-        )
-        columns.append(
-            PreparedChunk(start, end, "", None, header, names, _names_column(names), body, ())
-        )
-    if columns:
-        conn.execute(
-            "INSERT INTO file_terms (file_terms, rowid, path, names, body) "
-            "VALUES ('delete', ?, ?, ?, ?)",
-            (file_id, *_file_columns(path_column, columns)),
-        )
     conn.execute(
         "DELETE FROM symbols WHERE chunk_id IN (SELECT id FROM chunks WHERE file_id = ?)",
         (file_id,),
     )
-    conn.execute("DELETE FROM chunks WHERE file_id = ?", (file_id,))
+    stored = []
+    for cid, start, end, kind, name, header, names in rows:
+        text = "\n".join(lines[start : end + 1])
+        key = (kind, name, header, names, text)
+        stored.append(_Stored(cid, start, end, header, names, text, key))
+    return stored
+
+
+def _delete_stale(conn: sqlite3.Connection, file_id: int, path: str, stored: list[_Stored]) -> None:
+    """Delete a file's file-level FTS row and the rows of the ``stored`` chunks no new
+    chunk kept. FTS5 deletes need the exact columns inserted: a kept chunk's equal its
+    new chunk's; the others are rebuilt from the stored text."""
+    path_column = " ".join(path_terms(path))
+    old: list[PreparedChunk] = []
+    stale: list[tuple[int]] = []
+    for chunk in stored:
+        if chunk.columns is None:
+            names, body = _names_column(chunk.names), _body_text(chunk.header, chunk.text)
+            conn.execute(
+                "INSERT INTO chunk_terms (chunk_terms, rowid, path, names, body) "
+                "VALUES ('delete', ?, ?, ?, ?)",
+                (chunk.cid, path_column, names, body),
+            )
+            stale.append((chunk.cid,))
+        else:
+            names, body = chunk.columns
+        old.append(PreparedChunk(chunk.start_line, 0, "", None, None, "", names, body, ()))
+    if old:
+        conn.execute(
+            "INSERT INTO file_terms (file_terms, rowid, path, names, body) "
+            "VALUES ('delete', ?, ?, ?, ?)",
+            (file_id, *_file_columns(path_column, old)),
+        )
+    conn.executemany("DELETE FROM chunks WHERE id = ?", stale)
+
+
+def delete_file_rows(conn: sqlite3.Connection, file_id: int, path: str) -> None:
+    """Remove a file's chunks, their symbols and FTS rows (not the file row)."""
+    _delete_stale(conn, file_id, path, _stored_chunks(conn, file_id))
 
 
 def _file_columns(path_column: str, chunks: Sequence[PreparedChunk]) -> tuple[str, str, str]:
