@@ -204,6 +204,39 @@ async def test_files_written_in_bursts_like_a_checkout_are_indexed_in_one_pass(
     assert [n for n in passes if n] == [len(FILES), 180]  # the first pass, then one
 
 
+async def test_documents_closed_as_the_editor_quits_leave_nothing_to_catch_up(
+    tmp_path, model_stub
+):
+    """An editor that quits closes every document, then shuts the server down at once:
+    the files are read back from disk before it goes, so the next start reads none."""
+    files = {**FILES, **{f"pkg/m{n}.py": f"def disk_{n}():\n    pass\n" for n in range(60)}}
+    repo = make_repo(tmp_path / "repo", files)
+    data = tmp_path / "data"
+    async with start_tandem([repo], data, settings=settings_for(model_stub)) as s:
+        await ready(s)
+        docs = [s.open(repo / "pkg" / f"m{n}.py") for n in range(60)]
+        for n, doc in enumerate(docs):
+            full_change(s, doc, 2, f"def unsaved_{n}():\n    pass\n")
+        prompt = {"prompt": "where is unsaved_59 defined?"}
+        for _ in range(100):  # the buffers reach the index
+            if "def unsaved_59" in text_of(await s.command("tandem.previewContext", prompt)):
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("the unsaved buffers never reached the index")
+        for doc in docs:
+            s.client.text_document_did_close(
+                types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri=doc))
+            )
+    (data / "server.log").unlink()
+    async with start_tandem([repo], data, settings=settings_for(model_stub)) as s:
+        await ready(s)
+        preview = text_of(await s.command("tandem.previewContext", {"prompt": "disk_59"}))
+        assert "def disk_59" in preview and "unsaved_59" not in preview
+    passes = re.findall(r"index repo: (\d+) files read", (data / "server.log").read_text())
+    assert passes and set(passes) == {"0"}  # nothing re-read from disk
+
+
 async def test_a_save_the_editor_reports_reaches_the_diff_at_once(tmp_path, model_stub):
     """``didSave`` says the disk changed before any watcher could: the next request's
     diff has the saved change, not the one kept from before."""

@@ -165,6 +165,7 @@ class Tandem:
 
     async def shutdown(self) -> None:
         self.chats.cancel()
+        await self.indexer.flush()
         await self.tasks.shutdown()
         await self.tracker.close()
         await self.context.close()

@@ -41,6 +41,8 @@ BULK_SETTLE = 0.5
 install writes files for a second or more, and a pass started on the first of them
 leaves the rest to a second pass that waits for the first (each starting its own
 worker processes). The first pass over a folder starts at once."""
+FLUSH_FILES = 500
+"""Pending files at most that a shutdown still indexes (see :meth:`IndexManager.flush`)."""
 
 
 def index_path(data_dir: Path, folder: Path) -> Path:
@@ -104,8 +106,13 @@ class IndexManager:
         self._schedule(folder.path, 0.3)
 
     def on_buffer_closed(self, folder: Folder, rel: str) -> None:
+        """The file on disk wins again. Not a disk burst: an editor that quits closes
+        every document at once, and its files are read back before it is gone."""
         if folder.path in self.indexes and rel in folder.files:
-            self.on_changes(FileChanges(folder, [rel], []))
+            pending = self._pending.setdefault(folder.path, _Pending())
+            pending.buffers.pop(rel, None)
+            pending.changed.add(rel)
+            self._schedule(folder.path, SETTLE)
 
     def drop_folder(self, path: Path) -> None:
         index = self.indexes.pop(path, None)
@@ -213,6 +220,16 @@ class IndexManager:
             yield FileUpdate(rel, read_text(folder.path / rel, limit), stat.mtime_ns, stat.size)
             if done % BATCH == 0 or done == len(todo):
                 report(done, len(todo))
+
+    async def flush(self) -> None:
+        """Run now the passes still settling, when small (at shutdown: the files of the
+        documents an editor closes as it quits are read back, so the next start has
+        nothing to catch up). A pass under way, or a large one, is left to that start."""
+        for path, pending in list(self._pending.items()):
+            lock = self._locks.get(path)
+            size = len(pending.changed) + len(pending.removed) + len(pending.buffers)
+            if size <= FLUSH_FILES and not (lock is not None and lock.locked()):
+                await self._drain(path)
 
     async def idle(self) -> None:
         """Wait until every folder's queue is drained (CLI and tests)."""
