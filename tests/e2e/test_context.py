@@ -204,9 +204,7 @@ async def test_files_written_in_bursts_like_a_checkout_are_indexed_in_one_pass(
     assert [n for n in passes if n] == [len(FILES), 180]  # the first pass, then one
 
 
-async def test_documents_closed_as_the_editor_quits_leave_nothing_to_catch_up(
-    tmp_path, model_stub
-):
+async def test_documents_closed_as_the_editor_quits_leave_nothing_to_catch_up(tmp_path, model_stub):
     """An editor that quits closes every document, then shuts the server down at once:
     the files are read back from disk before it goes, so the next start reads none."""
     files = {**FILES, **{f"pkg/m{n}.py": f"def disk_{n}():\n    pass\n" for n in range(60)}}
