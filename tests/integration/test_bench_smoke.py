@@ -63,3 +63,9 @@ def test_buffer_cost_quick_writes_both_sides_of_each_row(tmp_path):
         ("token count", "pieces + line cuts"),
     ]
     assert all(r["p50_ms"] > 0 for r in rows)
+
+
+def test_rewrite_cost_quick_compares_the_two_ways_and_checks_they_agree():
+    run = run_bench("bench/rewrite_cost.py", "--quick")  # exits non-zero if they disagree
+    assert "| re-index after a one-character edit, p50 / p95 ms |" in run.stdout
+    assert "| re-index after a checkout, s |" in run.stdout

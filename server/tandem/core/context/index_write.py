@@ -11,14 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tandem.core import lru
 from tandem.core.context.chunker import Chunk, chunk_file, split_lines
 from tandem.core.context.terms import path_terms, terms, terms_text
 
 MAX_INDEX_BYTES = 1_000_000
+BODIES_KEPT = 2_048
+"""Chunks whose body terms a process keeps (see :func:`_chunk_body`)."""
 
 
 @dataclass(frozen=True)
@@ -110,9 +115,27 @@ def _prepare_chunk(chunk: Chunk) -> PreparedChunk:
         chunk.header,
         names,
         _names_column(names),
-        _body_text(chunk.header, chunk.text),
+        _chunk_body(chunk.header, chunk.text),
         chunk.defs,
     )
+
+
+_bodies: OrderedDict[bytes, str] = OrderedDict()
+_bodies_lock = threading.Lock()
+
+
+def _chunk_body(header: str | None, text: str) -> str:
+    """:func:`_body_text`, kept for the latest chunks: an open buffer is indexed again
+    after each pause in typing, and all its chunks but the edited one are the same."""
+    keyed = text if header is None else f"{header}\x00{text}"
+    key = hashlib.blake2b(keyed.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    with _bodies_lock:
+        found = _bodies.get(key)
+    if found is None:
+        found = _body_text(header, text)
+        with _bodies_lock:
+            lru.put(_bodies, key, found, BODIES_KEPT)
+    return found
 
 
 def write_batch(conn: sqlite3.Connection, batch: list[Prepared]) -> int:
@@ -243,7 +266,7 @@ def _delete_stale(conn: sqlite3.Connection, file_id: int, path: str, stored: lis
     stale: list[tuple[int]] = []
     for chunk in stored:
         if chunk.columns is None:
-            names, body = _names_column(chunk.names), _body_text(chunk.header, chunk.text)
+            names, body = _names_column(chunk.names), _chunk_body(chunk.header, chunk.text)
             conn.execute(
                 "INSERT INTO chunk_terms (chunk_terms, rowid, path, names, body) "
                 "VALUES ('delete', ?, ?, ?, ?)",
