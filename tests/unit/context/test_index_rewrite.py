@@ -34,36 +34,29 @@ def _file(pieces: list[int]) -> str:
     return "\n\n".join(PIECES[i] for i in pieces)
 
 
+POSTINGS = (
+    "SELECT 'chunk', f.path, c.start_line, c.end_line, v.term, v.col, v.offset "
+    "FROM temp.ci v JOIN chunks c ON c.id = v.doc JOIN files f ON f.id = c.file_id",
+    "SELECT 'orphans', count(*), 0, 0, '', '', 0 FROM temp.ci "
+    "WHERE doc NOT IN (SELECT id FROM chunks)",
+    "SELECT 'file', f.path, 0, 0, v.term, v.col, v.offset "
+    "FROM temp.fi v JOIN files f ON f.id = v.doc",
+    "SELECT 'row', f.path, c.start_line, c.end_line, c.kind, coalesce(c.name, ''), c.names "
+    "FROM chunks c JOIN files f ON f.id = c.file_id",
+    "SELECT 'symbol', f.path, c.start_line, s.line, s.name, s.qualname, '' "
+    "FROM symbols s JOIN chunks c ON c.id = s.chunk_id JOIN files f ON f.id = c.file_id",
+    "SELECT 'vocab', term, doc, cnt, '', '', '' FROM chunk_vocab",
+)
+"""Every term occurrence in both FTS tables, named by file and chunk lines (row ids
+differ between two builds), FTS rows of no chunk, the chunk and symbol rows."""
+
+
 def _postings(db: Path) -> list[tuple[object, ...]]:
-    """Every term occurrence in both FTS tables, named by file and chunk lines (row ids
-    differ between two builds), plus the chunk and symbol rows."""
     conn = sqlite3.connect(db)
     try:
         conn.execute("CREATE VIRTUAL TABLE temp.ci USING fts5vocab(main, chunk_terms, instance)")
         conn.execute("CREATE VIRTUAL TABLE temp.fi USING fts5vocab(main, file_terms, instance)")
-        chunk = conn.execute(
-            "SELECT 'chunk', f.path, c.start_line, c.end_line, v.term, v.col, v.offset "
-            "FROM temp.ci v JOIN chunks c ON c.id = v.doc JOIN files f ON f.id = c.file_id"
-        ).fetchall()
-        orphans = conn.execute(
-            "SELECT count(*) FROM temp.ci WHERE doc NOT IN (SELECT id FROM chunks)"
-        ).fetchone()
-        whole = conn.execute(
-            "SELECT 'file', f.path, 0, 0, v.term, v.col, v.offset "
-            "FROM temp.fi v JOIN files f ON f.id = v.doc"
-        ).fetchall()
-        rows = conn.execute(
-            "SELECT 'row', f.path, c.start_line, c.end_line, c.kind, c.name, c.names "
-            "FROM chunks c JOIN files f ON f.id = c.file_id"
-        ).fetchall()
-        symbols = conn.execute(
-            "SELECT 'symbol', f.path, c.start_line, s.line, s.name, s.qualname, '' "
-            "FROM symbols s JOIN chunks c ON c.id = s.chunk_id JOIN files f ON f.id = c.file_id"
-        ).fetchall()
-        vocab = conn.execute(
-            "SELECT 'vocab', term, doc, cnt, '', '', '' FROM chunk_vocab"
-        ).fetchall()
-        return sorted([*chunk, *whole, *rows, *symbols, *vocab, ("orphans", *orphans)])
+        return sorted(row for sql in POSTINGS for row in conn.execute(sql))
     finally:
         conn.close()
 
