@@ -106,9 +106,11 @@ async def test_a_full_disk_ends_the_turn_with_a_message_and_loses_nothing(
         first = await s.command("tandem.chat", {"prompt": "one"})
         assert first["status"] == "complete"
         filler = fill_disk(small_data_dir)
+        asked = len(model_stub.chat_requests())
 
         refused = await s.command("tandem.chat", {"prompt": "two"})
         assert refused["status"] == "error" and FULL in refused["error"]
+        assert len(model_stub.chat_requests()) == asked  # a question not stored is not sent
         assert any(FULL in m for m in shown(s))
         (repo / "b.py").write_text("b = 2\n")  # the workspace is still followed
         await s.wait_state(lambda st: st["trackedFiles"] == 2)

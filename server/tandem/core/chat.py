@@ -153,18 +153,28 @@ class ChatService:
         store = self._store()
         started = time.perf_counter()
         self._status(turn, "started", prompt=prompt)
-        await asyncio.to_thread(
-            store.append_message, turn.session_id, "user", prompt, "complete", turn_id=turn.turn_id
-        )
-        stored = time.perf_counter()
-        async with self._assembling:
-            assembled = await self._context.assemble(
-                prompt, turn.session_id, focus, exclude_turn=turn.turn_id
+        # The question is stored while the context is assembled (which leaves this turn
+        # out), and always before the model is called; a store failure ends the turn
+        # even when assembling failed too.
+        question = asyncio.ensure_future(
+            asyncio.to_thread(
+                store.append_message, turn.session_id, "user", prompt, "complete",
+                turn_id=turn.turn_id,
             )
+        )  # fmt: skip
+        try:
+            async with self._assembling:
+                assembled = await self._context.assemble(
+                    prompt, turn.session_id, focus, exclude_turn=turn.turn_id
+                )
+        except BaseException:
+            await asyncio.wait([question])
+            question.result()
+            raise
+        await question
         log.info(
-            "turn %s: question stored in %.1f ms, context of %d tokens in %.1f ms",
-            turn.turn_id, (stored - started) * 1000, assembled.total_tokens,
-            (time.perf_counter() - stored) * 1000,
+            "turn %s: question stored and context of %d tokens assembled in %.1f ms",
+            turn.turn_id, assembled.total_tokens, (time.perf_counter() - started) * 1000,
         )  # fmt: skip
         manifest = manifest_summary(assembled.manifest)
         model = self._model()
