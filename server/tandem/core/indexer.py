@@ -41,8 +41,9 @@ BULK_SETTLE = 0.5
 install writes files for a second or more, and a pass started on the first of them
 leaves the rest to a second pass that waits for the first (each starting its own
 worker processes). The first pass over a folder starts at once."""
-FLUSH_FILES = 500
-"""Pending files at most that a shutdown still indexes (see :meth:`IndexManager.flush`)."""
+FLUSH_FILES = 200
+"""Pending files at most that a shutdown still indexes (see :meth:`IndexManager.flush`):
+a fraction of a second, well within the time an editor gives a server to exit."""
 
 
 def index_path(data_dir: Path, folder: Path) -> Path:
