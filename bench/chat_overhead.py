@@ -57,6 +57,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "server"), str(ROOT)]
 
 from bench.prompts import STDLIB  # noqa: E402
+from bench.report import percentile  # noqa: E402
 from lsprotocol import types  # noqa: E402
 from openai import AsyncOpenAI  # noqa: E402
 from pytest_lsp import client_capabilities  # noqa: E402
@@ -374,11 +375,6 @@ def workspace(config: Config) -> Iterator[tuple[Path, Path, Path]]:
 
 
 # -- the report ----------------------------------------------------------------------
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def spread(seconds: list[float]) -> dict[str, float]:

@@ -29,17 +29,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "server"), str(ROOT)]
 
+from bench.report import percentile  # noqa: E402
 from tests.support.redis_server import RedisServer, find_redis_server  # noqa: E402
 
 from tandem.core.history.sqlite_store import FILE_NAME, SqliteStore  # noqa: E402
 from tandem.core.history.store import HistoryStore  # noqa: E402
 
 ANSWER_WORDS = 400
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def ms(seconds: float) -> float:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import procfs
+from bench.report import percentile
 
 LOG_PROBLEM = re.compile(r" (ERROR|CRITICAL) |^Traceback ")
 RSS_GROWTH_LIMIT = 0.10
@@ -133,11 +134,6 @@ class Memory:
 
 def mb(kb: int) -> float:
     return round(kb / 1024, 1)
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def spread_ms(seconds: list[float]) -> dict[str, float]:

@@ -21,7 +21,6 @@ import argparse
 import random
 import shutil
 import sqlite3
-import statistics
 import sys
 import sysconfig
 import tempfile
@@ -31,6 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "server"), str(ROOT)]
+
+from bench.report import median, percentile  # noqa: E402
 
 from tandem.core.context.index import FileUpdate, WorkspaceIndex  # noqa: E402
 
@@ -141,11 +142,6 @@ def check_same(opened: dict[str, WorkspaceIndex]) -> None:
         raise SystemExit("the two ways of re-indexing left different indexes")
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a few files (CI)")
@@ -162,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"checkout: {len(spread)} modules, {sum(len(t) for _, t in spread) // 1024:,} KB\n")
     print("| work | unchanged chunks kept | whole file rewritten |")
     print("|---|---:|---:|")
-    row = [f"{statistics.median(v):.2f} / {percentile(v, 0.95):.2f}" for v in typing.values()]
+    row = [f"{median(v):.2f} / {percentile(v, 0.95):.2f}" for v in typing.values()]
     print(f"| re-index after a one-character edit, p50 / p95 ms | {' | '.join(row)} |")
     print(f"| re-index after a checkout, s | {' | '.join(f'{s:.2f}' for s in switch.values())} |")
     return 0

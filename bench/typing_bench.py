@@ -34,9 +34,12 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.workspace import TextDocument
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "server"), str(ROOT)]
 
-from tandem.core.text import TextBuffer
+from bench.report import percentile  # noqa: E402
+
+from tandem.core.text import TextBuffer  # noqa: E402
 
 SIZES = (2_000, 20_000, 200_000)
 SOURCE_MODULE = "_pydecimal"
@@ -115,11 +118,6 @@ def timed(editor: Editor, edits: list[Edit], budget_s: float) -> list[float]:
         if len(samples) >= MIN_SAMPLES and time.perf_counter() > deadline:
             break
     return samples
-
-
-def percentile(samples: list[float], share: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def measure(lines: int, edits_per_cell: int, budget_s: float) -> list[Result]:
