@@ -221,13 +221,18 @@ class _Stored:
     cid: int
     start_line: int
     end_line: int
+    kind: str
+    name: str | None
     header: str | None
     names: str
     text: str
-    key: tuple[Any, ...]
-    """What a new chunk must equal to keep this one's rows (see :func:`_key`)."""
     columns: tuple[str, str] | None = None
     """Its (names, body) FTS columns, set when a new chunk keeps it."""
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        """What a new chunk must equal to keep this one's rows (see :func:`_key`)."""
+        return (self.kind, self.name, self.header, self.names, self.text)
 
 
 def _key(chunk: PreparedChunk, lines: Sequence[str]) -> tuple[Any, ...]:
@@ -249,12 +254,10 @@ def _stored_chunks(conn: sqlite3.Connection, file_id: int) -> list[_Stored]:
         "DELETE FROM symbols WHERE chunk_id IN (SELECT id FROM chunks WHERE file_id = ?)",
         (file_id,),
     )
-    stored = []
-    for cid, start, end, kind, name, header, names in rows:
-        text = "\n".join(lines[start : end + 1])
-        key = (kind, name, header, names, text)
-        stored.append(_Stored(cid, start, end, header, names, text, key))
-    return stored
+    return [
+        _Stored(cid, start, end, kind, name, header, names, "\n".join(lines[start : end + 1]))
+        for cid, start, end, kind, name, header, names in rows
+    ]
 
 
 def _delete_stale(conn: sqlite3.Connection, file_id: int, path: str, stored: list[_Stored]) -> None:
