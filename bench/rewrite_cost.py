@@ -35,8 +35,6 @@ from bench.report import median, percentile  # noqa: E402
 
 from tandem.core.context.index import FileUpdate, WorkspaceIndex  # noqa: E402
 
-Rewrite = Callable[[WorkspaceIndex, list[FileUpdate]], object]
-
 
 def modules() -> list[tuple[str, str]]:
     """The standard library's ``.py`` files (not its tests), largest first."""
@@ -53,6 +51,15 @@ def modules() -> list[tuple[str, str]]:
     return sorted(found, key=lambda item: -len(item[1]))
 
 
+def kept_buffer(index: WorkspaceIndex, u: FileUpdate) -> object:
+    return index.update_file(u.path, u.text, u.mtime_ns, u.size)  # as an open buffer is
+
+
+def whole_buffer(index: WorkspaceIndex, u: FileUpdate) -> object:
+    index.remove_file(u.path)
+    return index.update_file(u.path, u.text, u.mtime_ns, u.size)
+
+
 def kept(index: WorkspaceIndex, updates: list[FileUpdate]) -> object:
     return index.update_files(updates)
 
@@ -62,7 +69,13 @@ def whole(index: WorkspaceIndex, updates: list[FileUpdate]) -> object:
     return index.update_files(updates)
 
 
-SIDES: dict[str, Rewrite] = {"unchanged chunks kept": kept, "whole file rewritten": whole}
+SIDES = ("unchanged chunks kept", "whole file rewritten")
+EDIT: dict[str, Callable[[WorkspaceIndex, FileUpdate], object]] = dict(
+    zip(SIDES, (kept_buffer, whole_buffer), strict=True)
+)
+CHECKOUT: dict[str, Callable[[WorkspaceIndex, list[FileUpdate]], object]] = dict(
+    zip(SIDES, (kept, whole), strict=True)
+)
 
 
 def indexes(work: Path, files: list[tuple[str, str]]) -> dict[str, WorkspaceIndex]:
@@ -95,9 +108,9 @@ def edits(work: Path, files: list[tuple[str, str]], count: int) -> dict[str, lis
         for _ in range(count):
             text = typed(text, rng)
             update = FileUpdate(rel, text, -1, len(text))
-            for side, rewrite in SIDES.items():
+            for side, rewrite in EDIT.items():
                 started = time.perf_counter()
-                rewrite(opened[side], [update])
+                rewrite(opened[side], update)
                 times[side].append((time.perf_counter() - started) * 1000)
     check_same(opened)
     return times
@@ -112,7 +125,7 @@ def checkout(work: Path, files: list[tuple[str, str]]) -> dict[str, float]:
         for n, (rel, text) in enumerate(files)
     ]
     out = {}
-    for side, rewrite in SIDES.items():
+    for side, rewrite in CHECKOUT.items():
         started = time.perf_counter()
         rewrite(opened[side], updates)
         out[side] = time.perf_counter() - started

@@ -65,15 +65,24 @@ versions = st.lists(st.integers(0, len(PIECES) - 1), min_size=0, max_size=6)
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["a.py", "b.py"]), versions), min_size=1, max_size=8))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a.py", "b.py"]), versions, st.booleans()),
+        min_size=1,
+        max_size=8,
+    )
+)
 def test_rewrites_leave_the_index_a_fresh_build_makes(tmp_path_factory, history) -> None:
     folder = tmp_path_factory.mktemp("rewrite")
     incremental = WorkspaceIndex(folder / "incremental.db")
     final: dict[str, str] = {}
     try:
-        for n, (path, pieces) in enumerate(history):
+        for n, (path, pieces, as_buffer) in enumerate(history):
             final[path] = _file(pieces)
-            incremental.update_files([FileUpdate(path, final[path], n, len(final[path]))])
+            if as_buffer:  # the open-buffer path, which remembers its chunks' terms
+                incremental.update_file(path, final[path], n, len(final[path]))
+            else:
+                incremental.update_files([FileUpdate(path, final[path], n, len(final[path]))])
     finally:
         incremental.close()
     fresh = WorkspaceIndex(folder / "fresh.db")

@@ -283,8 +283,9 @@ class WorkspaceIndex:
     # --- writes ----------------------------------------------------------------------
 
     def update_file(self, path: str, text: str | None, mtime_ns: int, size: int) -> bool:
-        """(Re)index one file; False if its content was already indexed as is."""
-        prepared = prepare(FileUpdate(path, text, mtime_ns, size), {})
+        """(Re)index one file (an open buffer: its chunks' terms are kept for the next
+        time); False if its content was already indexed as is."""
+        prepared = prepare(FileUpdate(path, text, mtime_ns, size), {}, remember=True)
         return self._write([prepared]) > 0
 
     def update_files(self, updates: Iterable[FileUpdate], workers: int = 0) -> int:

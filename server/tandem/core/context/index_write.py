@@ -95,17 +95,18 @@ class Prepared:
     chunks: tuple[PreparedChunk, ...] = ()
 
 
-def prepare(update: FileUpdate, known: dict[str, str]) -> Prepared:
-    """Chunk and tokenize a file (pure Python: runs outside the write transaction)."""
+def prepare(update: FileUpdate, known: dict[str, str], remember: bool = False) -> Prepared:
+    """Chunk and tokenize a file (pure Python: runs outside the write transaction);
+    ``remember``: keep its chunks' body terms for the next time (see :func:`_chunk_body`)."""
     text = update.text
     digest = content_hash(text) if text is not None else ""
     if known.get(update.path) == digest or text is None or not indexable(text):
         return Prepared(update, digest)
-    chunks = tuple(_prepare_chunk(chunk) for chunk in chunk_file(update.path, text))
+    chunks = tuple(_prepare_chunk(chunk, remember) for chunk in chunk_file(update.path, text))
     return Prepared(update, digest, text, " ".join(path_terms(update.path)), chunks)
 
 
-def _prepare_chunk(chunk: Chunk) -> PreparedChunk:
+def _prepare_chunk(chunk: Chunk, remember: bool) -> PreparedChunk:
     names = " ".join(dict.fromkeys(qual for qual, _ in chunk.defs))
     return PreparedChunk(
         chunk.start_line,
@@ -115,7 +116,7 @@ def _prepare_chunk(chunk: Chunk) -> PreparedChunk:
         chunk.header,
         names,
         _names_column(names),
-        _chunk_body(chunk.header, chunk.text),
+        _chunk_body(chunk.header, chunk.text, remember),
         chunk.defs,
     )
 
@@ -124,17 +125,22 @@ _bodies: OrderedDict[bytes, str] = OrderedDict()
 _bodies_lock = threading.Lock()
 
 
-def _chunk_body(header: str | None, text: str) -> str:
-    """:func:`_body_text`, kept for the latest chunks: an open buffer is indexed again
-    after each pause in typing, and all its chunks but the edited one are the same."""
+def _chunk_body(header: str | None, text: str, remember: bool) -> str:
+    """:func:`_body_text`, looked up among the latest chunks that were remembered, and
+    kept with them when ``remember``: an open buffer is indexed again after each pause
+    in typing, and all its chunks but the edited one are the same. Other passes (a
+    first index, a checkout) do not pay for the hashing, unless something is kept."""
+    if not remember and not _bodies:
+        return _body_text(header, text)
     keyed = text if header is None else f"{header}\x00{text}"
     key = hashlib.blake2b(keyed.encode("utf-8", "surrogatepass"), digest_size=16).digest()
     with _bodies_lock:
         found = _bodies.get(key)
     if found is None:
         found = _body_text(header, text)
-        with _bodies_lock:
-            lru.put(_bodies, key, found, BODIES_KEPT)
+        if remember:
+            with _bodies_lock:
+                lru.put(_bodies, key, found, BODIES_KEPT)
     return found
 
 
@@ -269,7 +275,7 @@ def _delete_stale(conn: sqlite3.Connection, file_id: int, path: str, stored: lis
     stale: list[tuple[int]] = []
     for chunk in stored:
         if chunk.columns is None:
-            names, body = _names_column(chunk.names), _chunk_body(chunk.header, chunk.text)
+            names, body = _names_column(chunk.names), _chunk_body(chunk.header, chunk.text, False)
             conn.execute(
                 "INSERT INTO chunk_terms (chunk_terms, rowid, path, names, body) "
                 "VALUES ('delete', ?, ?, ?, ?)",
