@@ -162,3 +162,23 @@ async def test_bad_chat_arguments_are_clear_errors(tmp_path, model_stub):
         with pytest.raises(JsonRpcException):
             await s.command("tandem.chat", {"prompt": "x", "uri": uri(tmp_path / "outside.py")})
         assert (await s.command("tandem.chat", {"prompt": "still up"}))["status"] == "complete"
+
+
+async def test_a_turn_failing_before_the_model_call_ends_its_reply_saying_why(tmp_path, model_stub):
+    folder = tmp_path / "w"
+    folder.mkdir()
+    outside = uri(tmp_path / "outside.py")
+    async with start_tandem([folder], tmp_path / "data", settings=settings_for(model_stub)) as s:
+        with pytest.raises(JsonRpcException) as refused:
+            await s.command("tandem.chat", {"prompt": "read this", "uri": outside})
+        assert model_stub.chat_requests() == []
+        messages = (await s.command("tandem.getTranscript"))["messages"]
+        assert [(m["role"], m["status"], m["content"]) for m in messages] == [
+            ("user", "complete", "read this"),
+            ("assistant", "error", ""),
+        ]
+        assert messages[1]["error"] and messages[1]["error"] in str(refused.value)
+        assert (await s.command("tandem.chat", {"prompt": "still up"}))["status"] == "complete"
+        sent = [(m["role"], m["content"]) for m in model_stub.last_body()["messages"]]
+        assert ("assistant", "") not in sent
+        assert sent[-1][1].startswith("read this") and "still up" in sent[-1][1]

@@ -1,9 +1,10 @@
 """One chat turn: store the question, assemble context, stream the answer, record it.
 
 The order is what makes history trustworthy: the user's message is committed before
-the model is called; the assistant's message is created as ``partial`` when the
-stream starts and its text is saved as it arrives, so a crash leaves a ``partial``
-turn and never a lost one; the record of what was sent (file snapshots, the request)
+the model is called, and with it the assistant's, as ``partial``, whose text is saved
+as it arrives, so a crash leaves a ``partial`` turn and never a lost one (a turn that
+fails before the model is called ends its reply as ``error``, or ``cancelled``, saying
+why); the record of what was sent (file snapshots, the request)
 is written while the model starts to answer and is complete before the end state
 (``complete``, ``cancelled``, ``error``), which is written last. Turns in one session
 run one at a time; sessions run side by side.
@@ -114,7 +115,8 @@ class ChatService:
             turn = Turn(uuid.uuid4().hex, session_id, asyncio.current_task())
             self.running[turn.turn_id] = turn
             try:
-                await asyncio.to_thread(self._save_unsaved, session_id)
+                if self.unsaved.get(session_id):
+                    await asyncio.to_thread(self._save_unsaved, session_id)
                 return await self._run(turn, prompt, focus)
             except StoreError as error:
                 return self._store_failed(turn, error)
@@ -153,35 +155,29 @@ class ChatService:
         store = self._store()
         started = time.perf_counter()
         self._status(turn, "started", prompt=prompt)
-        # The question is stored while the context is assembled (which leaves this turn
-        # out), and always before the model is called; a store failure ends the turn
-        # even when assembling failed too.
-        question = asyncio.ensure_future(
-            asyncio.to_thread(
-                store.append_message, turn.session_id, "user", prompt, "complete",
-                turn_id=turn.turn_id,
-            )
-        )  # fmt: skip
+        model = self._model()
+        # The turn's messages are stored while the context is assembled (which leaves
+        # this turn out), and always before the model is called; a store failure ends
+        # the turn even when assembling failed too.
+        opening = asyncio.ensure_future(
+            asyncio.to_thread(self._open, store, turn, prompt, model.model_name)
+        )
         try:
             async with self._assembling:
                 assembled = await self._context.assemble(
                     prompt, turn.session_id, focus, exclude_turn=turn.turn_id
                 )
-        except BaseException:
-            await asyncio.wait([question])
-            question.result()
+        except BaseException as error:
+            await asyncio.wait([opening])
+            reply = opening.result()
+            await self._unanswered(turn, reply, error)
             raise
-        await question
+        reply = await opening
         log.info(
-            "turn %s: question stored and context of %d tokens assembled in %.1f ms",
+            "turn %s: messages stored and context of %d tokens assembled in %.1f ms",
             turn.turn_id, assembled.total_tokens, (time.perf_counter() - started) * 1000,
         )  # fmt: skip
         manifest = manifest_summary(assembled.manifest)
-        model = self._model()
-        reply = await asyncio.to_thread(
-            store.append_message, turn.session_id, "assistant", "", "partial",
-            model=model.model_name, turn_id=turn.turn_id,
-        )  # fmt: skip
         # What was sent is written while the model starts answering: a few commits
         # (snapshots, the request) that the first byte need not wait for.
         recorded = asyncio.ensure_future(
@@ -193,6 +189,28 @@ class ChatService:
             await asyncio.wait([recorded])
             if not recorded.cancelled():
                 recorded.exception()  # seen: a failure was reported or superseded
+
+    @staticmethod
+    def _open(store: HistoryStore, turn: Turn, prompt: str, model_name: str | None) -> Message:
+        """The question, then the reply to come (``partial``, empty); returns the reply."""
+        store.append_message(
+            turn.session_id, "user", prompt, "complete", turn_id=turn.turn_id
+        )  # fmt: skip
+        return store.append_message(
+            turn.session_id, "assistant", "", "partial", model=model_name, turn_id=turn.turn_id
+        )
+
+    async def _unanswered(self, turn: Turn, reply: Message, error: BaseException) -> None:
+        """End the reply of a turn that failed before the model was called; the
+        failure itself goes on to the caller, even if this cannot be written."""
+        cancelled = isinstance(error, asyncio.CancelledError)
+        fields: dict[str, Any] = {"status": "cancelled" if cancelled else "error"}
+        if not cancelled:
+            fields["error"] = str(error) or type(error).__name__
+        try:
+            await asyncio.shield(self._finish(turn, reply, **fields))
+        except StoreError:
+            log.warning("turn %s: its failed reply's end is kept for the next turn", turn.turn_id)
 
     def _record_context(self, store: HistoryStore, reply: Message, assembled: Assembled) -> None:
         """What was sent: file snapshots, and the request itself, each stored once."""

@@ -401,15 +401,18 @@ class WorkspaceIndex:
         return {t: known[t] for t in terms if known.get(t)}
 
     def search(self, query_terms: Sequence[str], limit: int) -> list[Hit]:
-        """Chunks by BM25 over path, names and body; a term repeated weighs more."""
+        """Chunks by BM25 over path, names and body; a term repeated weighs more.
+
+        Ordered by the score's alias: ordering by the ``bm25()`` call while also
+        selecting it evaluates it twice per matching row."""
         match = _weighted_or(query_terms)
         if not match or limit <= 0:
             return []
         weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
         sql = (
-            f"SELECT c.id, f.path, c.start_line, c.end_line, c.kind, c.name, s.score "
-            f"FROM (SELECT rowid, -bm25(chunk_terms, {weights}) AS score FROM chunk_terms "
-            f"WHERE chunk_terms MATCH ? ORDER BY bm25(chunk_terms, {weights}) LIMIT ?) s "
+            f"SELECT c.id, f.path, c.start_line, c.end_line, c.kind, c.name, -s.bm25 "
+            f"FROM (SELECT rowid, bm25(chunk_terms, {weights}) AS bm25 FROM chunk_terms "
+            f"WHERE chunk_terms MATCH ? ORDER BY bm25 LIMIT ?) s "
             f"JOIN chunks c ON c.id = s.rowid JOIN files f ON f.id = c.file_id"
         )
         rows = self._reader().execute(sql, (match, limit)).fetchall()
@@ -426,9 +429,9 @@ class WorkspaceIndex:
         rows = (
             self._reader()
             .execute(
-                f"SELECT f.path, s.score FROM (SELECT rowid, -bm25(file_terms, {weights}) AS score "
-                f"FROM file_terms WHERE file_terms MATCH ? ORDER BY bm25(file_terms, {weights}) "
-                "LIMIT ?) s JOIN files f ON f.id = s.rowid",
+                f"SELECT f.path, -s.bm25 FROM (SELECT rowid, bm25(file_terms, {weights}) AS bm25 "
+                "FROM file_terms WHERE file_terms MATCH ? ORDER BY bm25 LIMIT ?) s "
+                "JOIN files f ON f.id = s.rowid",
                 (match, limit),
             )
             .fetchall()

@@ -388,10 +388,8 @@ def _turns(store: HistoryStore, sent: SentRecords, messages: list[Message]) -> l
     replayed = {m.id for m in users[-REPLAYED_REQUESTS:]} if REPLAYED_REQUESTS else set()
     turns = []
     for m in messages:
-        if m.role == "system" or (
-            m.role == "assistant" and m.status == "partial" and not m.content
-        ):
-            continue
+        if m.role == "system" or (m.role == "assistant" and not m.content):
+            continue  # an empty reply (failed, cancelled or cut short at once) tells nothing
         content, hashes, bases, carries = m.content, {}, {}, False
         reply = by_turn.get(m.turn_id) if m.role == "user" and m.turn_id else None
         record = sent.turn(store, reply.id) if reply is not None else None
