@@ -39,6 +39,33 @@ async def test_unsaved_incremental_edit_is_what_state_and_view_report(tmp_path, 
         assert (repo / "app.py").read_text() == "def main():\n    return 1\n"
 
 
+async def test_dirty_is_the_buffer_against_disk_even_at_the_same_size(tmp_path):
+    """Sizes differ: dirty without a read; equal sizes (a letter replaced, one
+    two-byte character for another) are compared; undoing the edit is clean again."""
+    repo = make_repo(tmp_path / "repo", {"app.py": "name = 'café'\n"})
+    async with start_tandem([repo], tmp_path / "data") as s:
+        await s.wait_state(lambda st: tracked(st) == 1)
+        doc = s.open(repo / "app.py")
+
+        async def dirty(version):
+            state = await s.wait_state(
+                lambda st: st["openDocuments"] and st["openDocuments"][0]["version"] == version
+            )
+            return state["openDocuments"][0]["dirty"]
+
+        assert await dirty(1) is False
+        edits = [
+            ((0, 0), (0, 1), "g", True),  # same size, other text
+            ((0, 0), (0, 1), "n", False),  # back to the disk text
+            ((0, 11), (0, 12), "è", True),  # é -> è: two bytes for two
+            ((0, 11), (0, 12), "é", False),
+            ((0, 12), (0, 12), "!", True),  # a byte longer
+        ]
+        for version, (start, end, text, expected) in enumerate(edits, start=2):
+            s.edit(doc, version, start, end, text)
+            assert await dirty(version) is expected, (version, text)
+
+
 @pytest.mark.parametrize("client_watch", [False, True], ids=["server-watch", "client-watch"])
 async def test_file_written_by_another_process_shows_up(tmp_path, client_watch):
     repo = make_repo(tmp_path / "repo", {"a.py": "a = 1\n"})

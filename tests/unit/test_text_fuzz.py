@@ -29,6 +29,7 @@ from tests.support.text_reference import (
 def assert_same(buffer: TextBuffer, expected: str) -> None:
     assert buffer.text == expected
     assert len(buffer) == len(expected)
+    assert buffer.utf8_size == len(expected.encode("utf-8", "surrogatepass"))
     points = list(expected)
     contents = ["".join(points[a:b]) for a, b in line_spans(points)]
     assert [buffer.line(i) for i in range(buffer.line_count)] == contents

@@ -3,10 +3,10 @@
 The order is what makes history trustworthy: the user's message is committed before
 the model is called, and with it the assistant's, as ``partial``, whose text is saved
 as it arrives, so a crash leaves a ``partial`` turn and never a lost one (a turn that
-fails before the model is called ends its reply as ``error``, or ``cancelled``, saying
-why); the record of what was sent (file snapshots, the request)
-is written while the model starts to answer and is complete before the end state
-(``complete``, ``cancelled``, ``error``), which is written last. Turns in one session
+fails before the model is called ends its reply as ``error``, saying why, or as
+``cancelled``); the record of what was sent (file snapshots, the request) is written
+while the model starts to answer and is complete before the end state (``complete``,
+``cancelled``, ``error``), which is written last. Turns in one session
 run one at a time; sessions run side by side.
 
 A store that fails (disk full, locked, read-only, unreachable) ends the turn with
@@ -193,9 +193,7 @@ class ChatService:
     @staticmethod
     def _open(store: HistoryStore, turn: Turn, prompt: str, model_name: str | None) -> Message:
         """The question, then the reply to come (``partial``, empty); returns the reply."""
-        store.append_message(
-            turn.session_id, "user", prompt, "complete", turn_id=turn.turn_id
-        )  # fmt: skip
+        store.append_message(turn.session_id, "user", prompt, "complete", turn_id=turn.turn_id)
         return store.append_message(
             turn.session_id, "assistant", "", "partial", model=model_name, turn_id=turn.turn_id
         )

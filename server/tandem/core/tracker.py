@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any, Literal
 
 from tandem.core import lru
@@ -314,15 +315,26 @@ class WorkspaceTracker:
         return {"uri": doc.uri, "version": doc.version, "dirty": self.is_dirty(doc)}
 
     def is_dirty(self, doc: OpenDocument) -> bool:
-        """Whether the buffer differs from the file on disk (cheap size check first)."""
+        """Whether the buffer differs from the file on disk.
+
+        A buffer whose UTF-8 size is not the file's differs without reading the file
+        (every chat turn asks this of every open buffer; reading and decoding a large
+        file each time held the GIL for a millisecond or more). A file that is not
+        valid UTF-8 then counts as differing from a buffer that shows its bytes
+        replaced."""
         if doc.path is None:
             return True
         try:
             path = self.workspace.confine(doc.path)
+            info = path.stat()
         except OutsideWorkspace:
             return True  # never read a file outside the folders
-        if not path.is_file():
+        except OSError:
+            return True
+        if not S_ISREG(info.st_mode):
             return True  # a FIFO or a device is never opened
+        if info.st_size != doc.buffer.utf8_size:
+            return True
         try:
             data = path.read_bytes()
         except OSError:
