@@ -42,8 +42,11 @@ install writes files for a second or more, and a pass started on the first of th
 leaves the rest to a second pass that waits for the first (each starting its own
 worker processes). The first pass over a folder starts at once."""
 FLUSH_FILES = 200
-"""Pending files at most that a shutdown still indexes (see :meth:`IndexManager.flush`):
-a fraction of a second, well within the time an editor gives a server to exit."""
+"""Files at most in a pass that a shutdown still runs or waits for (see
+:meth:`IndexManager.flush`): a fraction of a second, well within the time an editor
+gives a server to exit."""
+FLUSH_SECONDS = 3.0
+"""What a shutdown gives those passes at most; the rest is left to the next start."""
 
 
 def index_path(data_dir: Path, folder: Path) -> Path:
@@ -78,6 +81,8 @@ class IndexManager:
         self.folders: dict[Path, Folder] = {}
         self.state: dict[Path, str] = {}
         self._pending: dict[Path, _Pending] = {}
+        self._running: dict[Path, int] = {}
+        """Per folder: the size of the pass under way."""
         self._locks: dict[Path, asyncio.Lock] = {}
 
     # -- input -------------------------------------------------------------------
@@ -154,7 +159,11 @@ class IndexManager:
                 index, folder = self.indexes.get(path), self.folders.get(path)
                 if index is None or folder is None:
                     return
-                await self._apply(index, folder, pending)
+                self._running[path] = _size(pending)
+                try:
+                    await self._apply(index, folder, pending)
+                finally:
+                    self._running.pop(path, None)
 
     async def _apply(self, index: WorkspaceIndex, folder: Folder, pending: _Pending) -> None:
         for rel, text in self.buffers(folder).items():
@@ -223,14 +232,25 @@ class IndexManager:
                 report(done, len(todo))
 
     async def flush(self) -> None:
-        """Run now the passes still settling, when small (at shutdown: the files of the
-        documents an editor closes as it quits are read back, so the next start has
-        nothing to catch up). A pass under way, or a large one, is left to that start."""
-        for path, pending in list(self._pending.items()):
-            lock = self._locks.get(path)
-            size = len(pending.changed) + len(pending.removed) + len(pending.buffers)
-            if size <= FLUSH_FILES and not (lock is not None and lock.locked()):
-                await self._drain(path)
+        """At shutdown: finish a small pass under way and run the small ones still
+        settling, so the files of the documents an editor closes as it quits are read
+        back and the next start has nothing to catch up. A large pass (a first index,
+        a checkout), and whatever is left after :data:`FLUSH_SECONDS`, is left to that
+        start, which finds it by the files' sizes and times."""
+
+        async def small_ones() -> None:
+            for path in list({*self._pending, *self._running}):
+                pending = self._pending.get(path)
+                if self._running.get(path, 0) > FLUSH_FILES or (
+                    pending is not None and _size(pending) > FLUSH_FILES
+                ):
+                    continue
+                await self._drain(path)  # after the pass under way, if there is one
+
+        try:
+            await asyncio.wait_for(small_ones(), FLUSH_SECONDS)
+        except TimeoutError:
+            log.info("shutdown: index passes still under way are left to the next start")
 
     async def idle(self) -> None:
         """Wait until every folder's queue is drained (CLI and tests)."""
@@ -240,6 +260,10 @@ class IndexManager:
         for index in self.indexes.values():
             index.close()
         self.indexes.clear()
+
+
+def _size(pending: _Pending) -> int:
+    return len(pending.changed) + len(pending.removed) + len(pending.buffers)
 
 
 def settle_heap() -> None:
