@@ -11,7 +11,6 @@ closed the file on disk never matches it and is read back in.
 from __future__ import annotations
 
 import asyncio
-import gc
 import hashlib
 import logging
 import sqlite3
@@ -22,7 +21,7 @@ from typing import Any
 
 from tandem.core.context.index import FileUpdate, WorkspaceIndex
 from tandem.core.context.index_prepare import workers_for
-from tandem.core.priority import return_free_memory
+from tandem.core.heap import settle_heap
 from tandem.core.tasks import TaskOwner
 from tandem.core.tracker import FileChanges
 from tandem.core.workspace import Folder
@@ -264,13 +263,3 @@ class IndexManager:
 
 def _size(pending: _Pending) -> int:
     return len(pending.changed) + len(pending.removed) + len(pending.buffers)
-
-
-def settle_heap() -> None:
-    """Collect what the first pass left behind, then exempt the objects that stay (the
-    folder's file table, caches, modules) from later collections. Without this, each
-    full collection walks them all: tens of milliseconds, landing on whichever request
-    allocates at that moment (a chat turn, a keystroke)."""
-    gc.collect()
-    gc.freeze()
-    return_free_memory()
