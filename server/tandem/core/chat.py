@@ -6,8 +6,8 @@ as it arrives, so a crash leaves a ``partial`` turn and never a lost one (a turn
 fails before the model is called ends its reply as ``error``, saying why, or as
 ``cancelled``); the record of what was sent (file snapshots, the request) is written
 while the model starts to answer and is complete before the end state (``complete``,
-``cancelled``, ``error``), which is written last. Turns in one session
-run one at a time; sessions run side by side.
+``cancelled``, ``error``), which is written last. Turns in one session run one at a
+time; sessions run side by side.
 
 A store that fails (disk full, locked, read-only, unreachable) ends the turn with
 status ``error`` and a message saying why, never a crash. An end state that could

@@ -80,11 +80,6 @@ def index_of(content: str, character: int, encoding: Encoding) -> int:
     return len(content)
 
 
-def utf8_size(text: str) -> int:
-    """Bytes of ``text`` in UTF-8 (a lone surrogate counts 3, as in surrogatepass)."""
-    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
-
-
 def units_of(prefix: str, encoding: Encoding) -> int:
     """How many encoded units ``prefix`` takes."""
     if encoding == "utf-32" or prefix.isascii():
@@ -106,7 +101,7 @@ class TextBuffer:
         self._lines: list[str] = split_lines(text)
         self._text: str | None = text
         self._length = len(text)
-        self._size = utf8_size(text)
+        self._size = units_of(text, "utf-8")
 
     @property
     def text(self) -> str:
@@ -176,7 +171,7 @@ class TextBuffer:
         self._lines = split_lines(text)
         self._text = text
         self._length = len(text)
-        self._size = utf8_size(text)
+        self._size = units_of(text, "utf-8")
 
     def _locate(self, position: Position, what: str) -> tuple[int, int]:
         """Turn a position into (line index, ``str`` index in that line), or raise."""
@@ -201,5 +196,5 @@ class TextBuffer:
             lines.pop()  # the kept break of the last touched line leaves an empty tail
         self._lines[first : last + 1] = lines
         self._length += len(new) - sum(map(len, old))
-        self._size += utf8_size(new) - sum(map(utf8_size, old))
+        self._size += units_of(new, "utf-8") - sum(units_of(line, "utf-8") for line in old)
         self._text = None
